@@ -1,0 +1,225 @@
+package io.github.s3lock.core;
+
+import io.github.s3lock.core.ConditionalWriteOutcome.Result;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.SdkHttpResponse;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * The one place that talks to S3 and decides what an answer means for the protocol: 200 / 304 / 404 / 409 /
+ * 412 / 5xx / I/O become a {@link ConditionalWriteOutcome} or {@link ReadOutcome}; anything that no retry of the
+ * protocol can fix (no bucket, access denied, wrong region, ...) becomes an {@link S3LockException} that names
+ * the bucket, the key and the fix. Every response's {@code Date} header feeds the {@link StoreClock}.
+ */
+final class LockObjectStore {
+
+  private static final Logger log = LoggerFactory.getLogger(LockObjectStore.class);
+
+  private final S3Client s3;
+  private final String bucket;
+  private final String keyPrefix;
+  private final String expectedBucketOwner;
+  private final StoreClock clock;
+
+  LockObjectStore(S3Client s3, String bucket, String keyPrefix, String expectedBucketOwner, StoreClock clock) {
+    this.s3 = s3;
+    this.bucket = bucket;
+    this.keyPrefix = keyPrefix;
+    this.expectedBucketOwner = expectedBucketOwner;
+    this.clock = clock;
+  }
+
+  String bucket() {
+    return bucket;
+  }
+
+  /** {@code PUT If-None-Match: *}: creates the object only if there is none. */
+  ConditionalWriteOutcome create(String key, byte[] body) {
+    return put(key, body, b -> b.ifNoneMatch("*"));
+  }
+
+  /** {@code PUT If-Match: <ifMatch>}: replaces the object only if its ETag still matches (sent as given). */
+  ConditionalWriteOutcome replace(String key, String ifMatch, byte[] body) {
+    return put(key, body, b -> b.ifMatch(ifMatch));
+  }
+
+  private ConditionalWriteOutcome put(String key, byte[] body,
+      java.util.function.Consumer<PutObjectRequest.Builder> condition) {
+    PutObjectRequest.Builder request = PutObjectRequest.builder()
+        .bucket(bucket)
+        .key(key)
+        .contentType("application/json")
+        .expectedBucketOwner(expectedBucketOwner);
+    condition.accept(request);
+    Instant sent = clock.localNow();
+    try {
+      PutObjectResponse response = s3.putObject(request.build(), RequestBody.fromBytes(body));
+      observe(sent, response.sdkHttpResponse());
+      return ConditionalWriteOutcome.written(response.eTag());
+    } catch (S3Exception e) {
+      observe(sent, e);
+      int status = e.statusCode();
+      String code = errorCode(e);
+      if (status == 412) {
+        return ConditionalWriteOutcome.of(Result.PRECONDITION_FAILED);
+      }
+      if (status == 404 && !"NoSuchBucket".equals(code)) {
+        return ConditionalWriteOutcome.of(Result.NOT_FOUND);
+      }
+      if (status == 409) {
+        return ConditionalWriteOutcome.of(Result.CONFLICT);
+      }
+      if (status >= 500 && status != 501) {
+        // Radosgw 16 answers 500 UnknownError to some losers of an If-Match race (the write is not applied);
+        // AWS answers 500/503 with the write applied or not. Either way only a read-back can tell.
+        return ConditionalWriteOutcome.unknown(e);
+      }
+      throw failure("PUT", key, e);
+    } catch (SdkClientException e) {
+      // Timeout or I/O error after the SDK's own retries: the request may have been applied.
+      return ConditionalWriteOutcome.unknown(e);
+    }
+  }
+
+  /**
+   * GET of a lock object, conditional on {@code ifNoneMatch} when given (answers NOT_MODIFIED
+   * while unchanged). Failures throw: a read is how uncertain outcomes are resolved, so it must not guess.
+   */
+  ReadOutcome read(String key, String ifNoneMatch) {
+    GetObjectRequest request = GetObjectRequest.builder()
+        .bucket(bucket)
+        .key(key)
+        .ifNoneMatch(ifNoneMatch)
+        .expectedBucketOwner(expectedBucketOwner)
+        .build();
+    Instant sent = clock.localNow();
+    try (ResponseInputStream<GetObjectResponse> in = s3.getObject(request)) {
+      observe(sent, in.response().sdkHttpResponse());
+      byte[] body = readLimited(in, key);
+      return ReadOutcome.found(in.response().eTag(), body);
+    } catch (S3Exception e) {
+      observe(sent, e);
+      int status = e.statusCode();
+      if (status == 304) {
+        return ReadOutcome.of(ReadOutcome.Result.NOT_MODIFIED);
+      }
+      if (status == 404 && !"NoSuchBucket".equals(errorCode(e))) {
+        return ReadOutcome.of(ReadOutcome.Result.MISSING);
+      }
+      throw failure("GET", key, e);
+    } catch (SdkClientException e) {
+      throw unavailable("GET", key, e);
+    } catch (IOException e) {
+      throw new S3LockException(S3LockException.Kind.UNAVAILABLE,
+          "Reading s3://" + bucket + "/" + key + " failed midway: " + e.getMessage(), e);
+    }
+  }
+
+  /** Best-effort delete of s3-lock's own objects (probe); lock objects are never deleted. */
+  boolean deleteQuietly(String key) {
+    try {
+      s3.deleteObject(b -> b.bucket(bucket).key(key).expectedBucketOwner(expectedBucketOwner));
+      return true;
+    } catch (RuntimeException e) {
+      log.debug("Could not delete s3://{}/{} ({}); grant s3:DeleteObject on the prefix or add a lifecycle rule",
+          bucket, key, e.getClass().getSimpleName());
+      return false;
+    }
+  }
+
+  private byte[] readLimited(ResponseInputStream<GetObjectResponse> in, String key) throws IOException {
+    byte[] body = ((InputStream) in).readNBytes(LockRecordCodec.MAX_BODY_BYTES + 1);
+    if (body.length > LockRecordCodec.MAX_BODY_BYTES) {
+      in.abort();
+      throw new S3LockException(S3LockException.Kind.CORRUPT_RECORD, "s3://" + bucket + "/" + key
+          + " is larger than " + LockRecordCodec.MAX_BODY_BYTES + " bytes: not a lock record. Something else"
+          + " writes under the lock prefix '" + keyPrefix + "'; give s3-lock a prefix of its own.");
+    }
+    return body;
+  }
+
+  private void observe(Instant sent, SdkHttpResponse response) {
+    clock.observe(sent, clock.localNow(), response.firstMatchingHeader("Date"));
+  }
+
+  private void observe(Instant sent, S3Exception e) {
+    AwsErrorDetails details = e.awsErrorDetails();
+    if (details != null && details.sdkHttpResponse() != null) {
+      observe(sent, details.sdkHttpResponse());
+    }
+  }
+
+  private static String errorCode(S3Exception e) {
+    AwsErrorDetails details = e.awsErrorDetails();
+    return details == null || details.errorCode() == null ? "" : details.errorCode();
+  }
+
+  private S3LockException unavailable(String method, String key, SdkClientException e) {
+    return new S3LockException(S3LockException.Kind.UNAVAILABLE, method + " s3://" + bucket + "/" + key
+        + " failed after the SDK's retries: " + e.getMessage()
+        + ". Check the endpoint and network, or raise the S3Client's timeouts/retries.", e);
+  }
+
+  /** Turns an answer that no protocol step can fix into an exception that says what to do. */
+  private S3LockException failure(String method, String key, S3Exception e) {
+    int status = e.statusCode();
+    String code = errorCode(e);
+    String where = method + " s3://" + bucket + "/" + key;
+    String answer = " (" + status + (code.isEmpty() ? "" : " " + code) + ")";
+    if ("NoSuchBucket".equals(code)) {
+      return new S3LockException(S3LockException.Kind.BUCKET_NOT_FOUND, "Bucket '" + bucket + "' does not exist"
+          + answer + " on " + where + ". Create it, or fix the bucket name.", e);
+    }
+    if (status == 403) {
+      String fix = method.equals("GET")
+          ? "grant s3:GetObject on arn:aws:s3:::" + bucket + "/" + keyPrefix + "* (and s3:ListBucket on the"
+              + " bucket, or S3 answers 403 instead of 404 for a missing object)"
+          : "grant s3:PutObject on arn:aws:s3:::" + bucket + "/" + keyPrefix + "*";
+      String owner = expectedBucketOwner == null ? ""
+          : ", and check that the bucket belongs to account " + expectedBucketOwner + " (expectedBucketOwner)";
+      return new S3LockException(S3LockException.Kind.ACCESS_DENIED, "Access denied" + answer + " on " + where
+          + ": " + fix + owner + ".", e);
+    }
+    if (status == 301 || "AuthorizationHeaderMalformed".equals(code) || "PermanentRedirect".equals(code)
+        || "IllegalLocationConstraintException".equals(code)) {
+      return new S3LockException(S3LockException.Kind.WRONG_REGION, "Bucket '" + bucket
+          + "' is not in the region the S3Client is configured for" + answer + " on " + where
+          + ". Build the S3Client with the bucket's region.", e);
+    }
+    if ("XAmzContentSHA256Mismatch".equals(code) || "BadDigest".equals(code)) {
+      return new S3LockException(S3LockException.Kind.STORE_NOT_CONFORMANT, "The store rejected the SDK's request"
+          + " checksum" + answer + " on " + where + ". Build the S3Client with"
+          + " requestChecksumCalculation(WHEN_REQUIRED) and responseChecksumValidation(WHEN_REQUIRED).", e);
+    }
+    if (status == 501) {
+      return new S3LockException(S3LockException.Kind.STORE_NOT_CONFORMANT, "The store does not implement"
+          + " conditional writes" + answer + " on " + where + ". s3-lock needs If-None-Match and If-Match on PUT.",
+          e);
+    }
+    if (status >= 500) {
+      return new S3LockException(S3LockException.Kind.UNAVAILABLE, where + " kept failing" + answer
+          + " after the SDK's retries: " + message(e), e);
+    }
+    return new S3LockException(S3LockException.Kind.REJECTED, where + " was rejected" + answer + ": " + message(e),
+        e);
+  }
+
+  private static String message(S3Exception e) {
+    AwsErrorDetails details = e.awsErrorDetails();
+    return Optional.ofNullable(details).map(AwsErrorDetails::errorMessage).orElse("no error message");
+  }
+}

@@ -1,0 +1,421 @@
+package io.github.s3lock.core;
+
+import java.net.InetAddress;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * Locks on S3 conditional writes: one object per lock name, whose JSON body says until when it is held. This is
+ * the protocol that the ShedLock and Quartz adapters share; see {@code docs/protocol.md} for each operation's
+ * requests and safety argument.
+ *
+ * <p>Safety rests on three things: every write is conditional ({@code If-None-Match: *} to create,
+ * {@code If-Match: <etag>} to replace), so of two racing writers at most one succeeds; a holder's release and
+ * extend are conditional on the ETag of its own write, so a holder whose lease was taken over can no longer
+ * change the object; and an uncertain write is resolved by reading back the object and looking for the writer's
+ * own nonce, never by assuming.
+ *
+ * <p>Cost: the client remembers the last version of each lock it saw (ETag and record), so the common cases take
+ * one request: a new name (PUT), re-acquiring a name this client released (PUT), seeing that another node holds
+ * it (conditional GET), release (PUT), extend (PUT).
+ *
+ * <p>Thread-safe. Starts no threads.
+ */
+public final class S3LockClient {
+
+  private static final Logger log = LoggerFactory.getLogger(S3LockClient.class);
+
+  /** Conditional writes per acquisition attempt before reporting "not acquired" under contention. */
+  private static final int MAX_WRITES_PER_ATTEMPT = 3;
+
+  private final LockObjectStore store;
+  private final KeyLayout keys;
+  private final StoreClock clock;
+  private final String lockedBy;
+  private final boolean probeEnabled;
+  private volatile StoreDialect dialect;
+  private volatile boolean ready;
+  private final Object readyLock = new Object();
+
+  /** The last version of each lock object this client saw, by key. */
+  private final ConcurrentMap<String, Version> seen = new ConcurrentHashMap<>();
+
+  /** A version of a lock object: its record and ETag, and whether this client wrote it. */
+  private record Version(LockRecord record, String etag, boolean ours) {}
+
+  private S3LockClient(Builder b) {
+    this.keys = new KeyLayout(b.keyPrefix);
+    this.clock = new StoreClock(b.timeMode, b.clock);
+    this.store = new LockObjectStore(b.s3, b.bucket, b.keyPrefix, b.expectedBucketOwner, clock);
+    this.lockedBy = b.lockedBy;
+    this.probeEnabled = b.probe;
+    this.dialect = b.dialect;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Takes the lock {@code name} until {@code lockUntil} (local time) if nobody holds it. Never blocks beyond
+   * its S3 requests and never re-enters: a lock held by this client is reported as held.
+   *
+   * @return the lease, or empty when someone holds the lock (or won the race for it)
+   * @throws S3LockException when S3 fails in a way that leaves the answer open (then the lock is not claimed)
+   * @throws IllegalArgumentException for an empty name or one too long for an S3 key
+   */
+  public Optional<Lease> tryAcquire(String name, Instant lockUntil) {
+    String key = keys.keyFor(name);
+    Objects.requireNonNull(lockUntil, "lockUntil");
+    ensureReady();
+    Instant until = clock.toStore(lockUntil);
+    String owner = UUID.randomUUID().toString();
+    Version current = seen.get(key);
+    boolean fresh = false;
+    long lastToken = current == null ? 0 : current.record().token();
+
+    for (int writes = 0; writes < MAX_WRITES_PER_ATTEMPT; ) {
+      if (current == null) {
+        // Never seen, or gone: create it. The token continues from the last one we know of.
+        LockRecord mine = new LockRecord(name, until, clock.now(), lockedBy, owner, lastToken + 1, 1);
+        writes++;
+        ConditionalWriteOutcome outcome = store.create(key, LockRecordCodec.encode(mine));
+        if (outcome.isWritten()) {
+          return Optional.of(hold(key, mine, outcome.etag()));
+        }
+        // 412 (it exists), 409 (raced) or unknown: what is there now decides; it may be our own write.
+        current = readBack(key, outcome);
+        fresh = true;
+        if (current != null && current.record().equals(mine)) {
+          return Optional.of(hold(key, mine, current.etag()));
+        }
+        continue;
+      }
+      lastToken = Math.max(lastToken, current.record().token());
+      if (!fresh && !current.ours()) {
+        // Someone else wrote the version we know: it may have been released or taken since. Ask cheaply.
+        current = refresh(key, current);
+        fresh = true;
+        continue;
+      }
+      if (!expired(current.record())) {
+        remember(key, current);
+        return Optional.empty();
+      }
+      LockRecord previous = current.record();
+      LockRecord mine = new LockRecord(name, until, clock.now(), lockedBy, owner, previous.token() + 1,
+          previous.revision() + 1);
+      writes++;
+      ConditionalWriteOutcome outcome = store.replace(key, dialect.ifMatch(current.etag()),
+          LockRecordCodec.encode(mine));
+      if (outcome.isWritten()) {
+        return Optional.of(hold(key, mine, outcome.etag()));
+      }
+      // 412/409: someone wrote first. 404: the object was deleted (lifecycle rule), create it again.
+      // Unknown: our write may have been applied, or applied and then retried by the SDK into a 412.
+      current = readBack(key, outcome);
+      fresh = true;
+      if (current != null && current.record().equals(mine)) {
+        return Optional.of(hold(key, mine, current.etag()));
+      }
+    }
+    // Lost every race of this attempt: someone else is taking it right now.
+    return Optional.empty();
+  }
+
+  /**
+   * Releases the lease: rewrites its record with {@code lockUntil = max(now, lockUntil)}, conditional on the
+   * lease's ETag. The object is kept, so the fencing token stays monotonic and a store that ignores conditional
+   * DELETE cannot let a late holder delete someone else's lock.
+   *
+   * @param lockUntil when the lock becomes free (e.g. ShedLock's {@code lockAtLeastUntil}), local time
+   * @return true if released; false if the lease had been lost (logged as a warning naming the new holder)
+   */
+  public boolean release(Lease lease, Instant lockUntil) {
+    Instant now = clock.now();
+    Instant until = clock.toStore(lockUntil);
+    return rewrite(lease, until.isAfter(now) ? until : now, "release").isPresent();
+  }
+
+  /**
+   * Moves the lease's {@code lockUntil} to {@code newLockUntil} (local time), if the lease is still held.
+   *
+   * @return the new lease (the given one is spent), or empty when the lease has expired or was lost
+   */
+  public Optional<Lease> extend(Lease lease, Instant newLockUntil) {
+    if (!clock.now().plus(clock.margin()).isBefore(lease.lockUntil())) {
+      return Optional.empty();
+    }
+    return rewrite(lease, clock.toStore(newLockUntil), "extend");
+  }
+
+  /** The current record of a lock, read from S3 (one GET), or empty if the object does not exist. */
+  public Optional<LockRecord> read(String name) {
+    String key = keys.keyFor(name);
+    return Optional.ofNullable(readBack(key, null)).map(Version::record);
+  }
+
+  /**
+   * Runs the conformance probe now (it otherwise runs once, before the first lock) and adopts the dialect it
+   * finds when the store is safe.
+   */
+  public ConformanceReport probe() {
+    ConformanceReport report = new ConformanceProbe(store, keys, clock).run();
+    report.dialect().ifPresent(d -> dialect = d);
+    return report;
+  }
+
+  /** The current time as lock records use it: local time, or the store's in {@link TimeMode#SERVER} mode. */
+  public Instant now() {
+    return clock.now();
+  }
+
+  public String bucket() {
+    return store.bucket();
+  }
+
+  public String keyPrefix() {
+    return keys.prefix();
+  }
+
+  /** The object key of a lock name. */
+  public String keyFor(String name) {
+    return keys.keyFor(name);
+  }
+
+  /** The dialect in use (the probe's finding once it ran). */
+  public StoreDialect dialect() {
+    return dialect;
+  }
+
+  private Optional<Lease> rewrite(Lease lease, Instant lockUntil, String operation) {
+    LockRecord mine = lease.record().rewrittenUntil(lockUntil);
+    String etag = lease.etag();
+    for (int attempt = 0; attempt < MAX_WRITES_PER_ATTEMPT; attempt++) {
+      ConditionalWriteOutcome outcome = store.replace(lease.key(), dialect.ifMatch(etag),
+          LockRecordCodec.encode(mine));
+      if (outcome.isWritten()) {
+        return Optional.of(hold(lease.key(), mine, outcome.etag()));
+      }
+      Version current = readBack(lease.key(), outcome);
+      if (current != null && current.record().equals(mine)) {
+        // Applied after all (the SDK retried a write whose first response was lost).
+        return Optional.of(hold(lease.key(), mine, current.etag()));
+      }
+      if (current != null && sameEtag(current.etag(), etag)) {
+        // 409 or 5xx and nothing changed: still ours, try again.
+        continue;
+      }
+      warnLost(lease, operation, current);
+      return Optional.empty();
+    }
+    log.warn("Could not {} lock '{}' (s3://{}/{}): the store kept answering without applying the write; the lock"
+        + " stays held by us until {}", operation, lease.name(), store.bucket(), lease.key(), lease.lockUntil());
+    return Optional.empty();
+  }
+
+  private void warnLost(Lease lease, String operation, Version current) {
+    if (current == null) {
+      log.warn("Could not {} lock '{}': its object s3://{}/{} was deleted while we held it (token {})",
+          operation, lease.name(), store.bucket(), lease.key(), lease.token());
+    } else {
+      LockRecord holder = current.record();
+      log.warn("Could not {} lock '{}' (s3://{}/{}): our lease (token {}) was lost; it is now held by '{}' until {}"
+          + " (token {})", operation, lease.name(), store.bucket(), lease.key(), lease.token(), holder.lockedBy(),
+          holder.lockUntil(), holder.token());
+    }
+  }
+
+  private boolean expired(LockRecord record) {
+    return !clock.now().isBefore(record.lockUntil().plus(clock.margin()));
+  }
+
+  private Lease hold(String key, LockRecord record, String etag) {
+    seen.put(key, new Version(record, etag, true));
+    return new Lease(key, record, etag);
+  }
+
+  private void remember(String key, Version version) {
+    if (version == null) {
+      seen.remove(key);
+    } else {
+      seen.put(key, version);
+    }
+  }
+
+  /** Conditional GET against the version we know: 304 keeps it, 200 replaces it, 404 forgets it. */
+  private Version refresh(String key, Version known) {
+    ReadOutcome read = store.read(key, known.etag());
+    Version current = switch (read.result()) {
+      case NOT_MODIFIED -> known;
+      case FOUND -> new Version(decode(key, read.body()), read.etag(), false);
+      case MISSING -> null;
+    };
+    remember(key, current);
+    return current;
+  }
+
+  /** Unconditional GET, after a write whose outcome (or whose competitor) we need to see. */
+  private Version readBack(String key, ConditionalWriteOutcome after) {
+    ReadOutcome read;
+    try {
+      read = store.read(key, null);
+    } catch (S3LockException e) {
+      if (after != null && after.result() == ConditionalWriteOutcome.Result.UNKNOWN) {
+        e.addSuppressed(after.cause());
+      }
+      throw e;
+    }
+    Version current = switch (read.result()) {
+      case FOUND -> new Version(decode(key, read.body()), read.etag(), false);
+      case MISSING -> null;
+      case NOT_MODIFIED -> throw new IllegalStateException("304 to an unconditional GET of " + key);
+    };
+    remember(key, current);
+    return current;
+  }
+
+  private LockRecord decode(String key, byte[] body) {
+    try {
+      return LockRecordCodec.decode(body);
+    } catch (IllegalArgumentException e) {
+      throw new S3LockException(S3LockException.Kind.CORRUPT_RECORD, "s3://" + store.bucket() + "/" + key
+          + " is not a lock record this version can read (" + e.getMessage() + "). If nothing else should write"
+          + " there, delete the object; otherwise give s3-lock a key prefix of its own.", e);
+    }
+  }
+
+  private static boolean sameEtag(String a, String b) {
+    return StoreDialect.unquoted(a).equals(StoreDialect.unquoted(b));
+  }
+
+  private void ensureReady() {
+    if (ready) {
+      return;
+    }
+    synchronized (readyLock) {
+      if (ready) {
+        return;
+      }
+      if (probeEnabled) {
+        ConformanceReport report = probe();
+        if (!report.safeForLocking()) {
+          throw new S3LockException(S3LockException.Kind.STORE_NOT_CONFORMANT, "s3://" + store.bucket() + "/"
+              + keys.prefix() + " is not safe for locking: " + String.join("; ", report.problems())
+              + ". Use a store that honours conditional writes (AWS S3, Ceph radosgw 16+).");
+        }
+      } else if (!clock.calibrated()) {
+        // Server time mode without the probe: any response carries Date; a missing reserved key is cheapest.
+        store.read(keys.reservedKey("clock"), null);
+      }
+      ready = true;
+    }
+  }
+
+  /** Configuration of an {@link S3LockClient}. Required: {@link #s3Client} and {@link #bucket}. */
+  public static final class Builder {
+    private S3Client s3;
+    private String bucket;
+    private String keyPrefix = "locks/";
+    private String lockedBy = defaultLockedBy();
+    private TimeMode timeMode = TimeMode.CLIENT;
+    private InstantSource clock = InstantSource.system();
+    private boolean probe = true;
+    private StoreDialect dialect = StoreDialect.AWS;
+    private String expectedBucketOwner;
+
+    private Builder() {}
+
+    /** The client to use; configure its region, credentials and retries as for any S3 access. */
+    public Builder s3Client(S3Client s3) {
+      this.s3 = s3;
+      return this;
+    }
+
+    public Builder bucket(String bucket) {
+      this.bucket = bucket;
+      return this;
+    }
+
+    /** Prefix of every lock object key; default {@code locks/}. Give s3-lock a prefix of its own. */
+    public Builder keyPrefix(String keyPrefix) {
+      this.keyPrefix = keyPrefix;
+      return this;
+    }
+
+    /** Who holds a lock, as written into the record for people to read; default: this host's name. */
+    public Builder lockedBy(String lockedBy) {
+      this.lockedBy = lockedBy;
+      return this;
+    }
+
+    /** Whose clock decides expiry; default {@link TimeMode#CLIENT}. */
+    public Builder timeMode(TimeMode timeMode) {
+      this.timeMode = timeMode;
+      return this;
+    }
+
+    /** The local clock; default the system clock. Adapters pass their framework's clock. */
+    public Builder clock(InstantSource clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /**
+     * Whether to run the conformance probe before the first lock (default true). Turn it off only for a store
+     * known to be conformant, and then set {@link #dialect}.
+     */
+    public Builder probe(boolean probe) {
+      this.probe = probe;
+      return this;
+    }
+
+    /** The store's dialect when the probe is off; default {@link StoreDialect#AWS}. The probe overrides it. */
+    public Builder dialect(StoreDialect dialect) {
+      this.dialect = dialect;
+      return this;
+    }
+
+    /**
+     * The AWS account id that must own the bucket (sent as {@code x-amz-expected-bucket-owner}): S3 refuses
+     * requests to a bucket of the same name in another account. Default: not checked.
+     */
+    public Builder expectedBucketOwner(String accountId) {
+      this.expectedBucketOwner = accountId;
+      return this;
+    }
+
+    public S3LockClient build() {
+      if (s3 == null) {
+        throw new IllegalStateException("s3Client is required");
+      }
+      if (bucket == null || bucket.isBlank()) {
+        throw new IllegalStateException("bucket is required");
+      }
+      Objects.requireNonNull(keyPrefix, "keyPrefix must not be null (use \"\" for none)");
+      if (lockedBy == null || lockedBy.isBlank()) {
+        throw new IllegalStateException("lockedBy must not be blank");
+      }
+      Objects.requireNonNull(timeMode, "timeMode");
+      Objects.requireNonNull(clock, "clock");
+      Objects.requireNonNull(dialect, "dialect");
+      return new S3LockClient(this);
+    }
+
+    private static String defaultLockedBy() {
+      try {
+        return InetAddress.getLocalHost().getHostName();
+      } catch (Exception e) {
+        return Optional.ofNullable(System.getenv("HOSTNAME")).orElse("unknown-host");
+      }
+    }
+  }
+}
