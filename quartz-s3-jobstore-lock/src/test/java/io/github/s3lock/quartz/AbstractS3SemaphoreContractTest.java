@@ -1,0 +1,296 @@
+package io.github.s3lock.quartz;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.github.s3lock.core.LockRecord;
+import io.github.s3lock.core.S3LockClient;
+import io.github.s3lock.testing.TestStore;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.quartz.impl.jdbcjobstore.LockException;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * What Quartz needs from a lock handler, checked against a real S3 store. Subclasses only name the store.
+ * Two {@link S3Semaphore} instances on one bucket and scheduler name stand for two cluster nodes.
+ */
+abstract class AbstractS3SemaphoreContractTest {
+
+  static final String TRIGGER = "TRIGGER_ACCESS";
+  static final String STATE = "STATE_ACCESS";
+
+  private final List<S3Client> clients = new ArrayList<>();
+  private final List<S3Semaphore> nodes = new ArrayList<>();
+  private S3Client s3;
+  private String bucket;
+  private String keyPrefix;
+
+  abstract TestStore store();
+
+  @BeforeEach
+  void setUp() {
+    s3 = client();
+    bucket = store().newBucket(s3);
+    keyPrefix = "quartz-test-" + UUID.randomUUID() + "/";
+  }
+
+  @AfterEach
+  void closeClients() {
+    nodes.forEach(S3Semaphore::stopRenewing);
+    clients.forEach(S3Client::close);
+  }
+
+  private S3Client client(software.amazon.awssdk.core.interceptor.ExecutionInterceptor... interceptors) {
+    S3Client client = store().newClient(interceptors);
+    clients.add(client);
+    return client;
+  }
+
+  S3Semaphore node(String name, S3Client client, long acquireTimeoutMillis) {
+    S3Semaphore semaphore = new S3Semaphore(client);
+    nodes.add(semaphore);
+    semaphore.setBucket(bucket);
+    semaphore.setKeyPrefix(keyPrefix);
+    semaphore.setSchedName("contract");
+    semaphore.setTablePrefix("QRTZ_");
+    semaphore.setLockedBy(name);
+    // Renewed every third of it: long enough for a cold, serialized S3Mock on two cores.
+    semaphore.setLeaseMillis(4000);
+    semaphore.setAcquireTimeoutMillis(acquireTimeoutMillis);
+    semaphore.setMaxRetryIntervalMillis(100);
+    return semaphore;
+  }
+
+  S3Semaphore node(String name) {
+    return node(name, s3, 30_000);
+  }
+
+  /** A node that gives up quickly: to show that a lock is held elsewhere. */
+  S3Semaphore impatient(String name) {
+    return node(name, s3, 300);
+  }
+
+  LockRecord record(String lockName) {
+    return S3LockClient.builder().s3Client(s3).bucket(bucket).keyPrefix(keyPrefix + "contract/QRTZ_/")
+        .probe(false).build().read(lockName).orElseThrow();
+  }
+
+  @Test
+  void obtainWritesTheLockAndReleaseFreesIt() throws Exception {
+    S3Semaphore a = node("a");
+
+    assertThat(a.obtainLock(null, TRIGGER)).isTrue();
+    assertThat(a.requiresConnection()).isFalse();
+    assertThat(record(TRIGGER).lockedBy()).isEqualTo("a");
+    assertThat(record(TRIGGER).lockUntil()).isAfter(Instant.now());
+
+    a.releaseLock(TRIGGER);
+    assertThat(record(TRIGGER).lockUntil()).isBeforeOrEqualTo(Instant.now());
+  }
+
+  @Test
+  void anotherNodeTimesOutWithLockExceptionWhileItIsHeld() throws Exception {
+    node("a").obtainLock(null, TRIGGER);
+
+    assertThatThrownBy(() -> impatient("b").obtainLock(null, TRIGGER))
+        .isInstanceOf(LockException.class)
+        .hasMessageContaining("TRIGGER_ACCESS")
+        .hasMessageContaining("another node holds it");
+  }
+
+  @Test
+  void aWaitingNodeGetsTheLockOnlyAfterTheHolderReleases() throws Exception {
+    S3Semaphore a = node("a");
+    S3Semaphore b = node("b");
+    a.obtainLock(null, TRIGGER);
+    AtomicBoolean released = new AtomicBoolean();
+    AtomicReference<Thread> waiter = new AtomicReference<>();
+
+    CompletableFuture<Boolean> bSawRelease = CompletableFuture.supplyAsync(() -> {
+      waiter.set(Thread.currentThread());
+      try {
+        b.obtainLock(null, TRIGGER);
+      } catch (LockException e) {
+        throw new IllegalStateException(e);
+      }
+      return released.get();
+    });
+    // b has been refused at least once and is backing off.
+    await().until(() -> waiter.get() != null && waiter.get().getState() == Thread.State.TIMED_WAITING);
+    released.set(true);
+    a.releaseLock(TRIGGER);
+
+    assertThat(bSawRelease.get()).isTrue();
+    assertThat(record(TRIGGER).lockedBy()).isEqualTo("b");
+  }
+
+  @Test
+  void isReentrantPerThreadWithAHoldCount() throws Exception {
+    S3Semaphore a = node("a");
+    a.obtainLock(null, TRIGGER);
+    a.obtainLock(null, TRIGGER);
+    a.releaseLock(TRIGGER);
+
+    assertThatThrownBy(() -> impatient("b").obtainLock(null, TRIGGER)).isInstanceOf(LockException.class);
+
+    a.releaseLock(TRIGGER);
+    assertThat(impatient("b").obtainLock(null, TRIGGER)).isTrue();
+  }
+
+  @Test
+  void holdsStateAccessAndTriggerAccessTogether() throws Exception {
+    S3Semaphore a = node("a");
+    a.obtainLock(null, STATE);
+    a.obtainLock(null, TRIGGER);
+
+    assertThatThrownBy(() -> impatient("b").obtainLock(null, STATE)).isInstanceOf(LockException.class);
+    assertThatThrownBy(() -> impatient("b").obtainLock(null, TRIGGER)).isInstanceOf(LockException.class);
+
+    a.releaseLock(TRIGGER);
+    a.releaseLock(STATE);
+    S3Semaphore b = impatient("b");
+    assertThat(b.obtainLock(null, STATE)).isTrue();
+    assertThat(b.obtainLock(null, TRIGGER)).isTrue();
+  }
+
+  @Test
+  void releaseByAThreadThatDoesNotHoldTheLockIsANoOp() throws Exception {
+    S3Semaphore a = node("a");
+    a.obtainLock(null, TRIGGER);
+
+    CompletableFuture.runAsync(() -> a.releaseLock(TRIGGER)).get();
+    CompletableFuture.runAsync(() -> a.releaseLock(STATE)).get();
+
+    assertThatThrownBy(() -> impatient("b").obtainLock(null, TRIGGER)).isInstanceOf(LockException.class);
+    assertThat(record(TRIGGER).lockedBy()).isEqualTo("a");
+    a.releaseLock(TRIGGER);
+    assertThat(impatient("b").obtainLock(null, TRIGGER)).isTrue();
+  }
+
+  @Test
+  void interruptWhileWaitingThrowsAndKeepsTheInterruptFlag() throws Exception {
+    node("a").obtainLock(null, TRIGGER);
+    S3Semaphore b = node("b");
+    AtomicReference<Thread> waiter = new AtomicReference<>();
+
+    CompletableFuture<Boolean> flagKept = CompletableFuture.supplyAsync(() -> {
+      waiter.set(Thread.currentThread());
+      try {
+        b.obtainLock(null, TRIGGER);
+        return false;
+      } catch (LockException e) {
+        return Thread.currentThread().isInterrupted() && e.getMessage().contains("Interrupted");
+      }
+    });
+    await().until(() -> waiter.get() != null && waiter.get().getState() == Thread.State.TIMED_WAITING);
+    waiter.get().interrupt();
+
+    assertThat(flagKept.get()).isTrue();
+  }
+
+  @Test
+  void aHeldLockIsRenewedBeyondItsLease() throws Exception {
+    S3Semaphore a = node("a");
+    a.obtainLock(null, TRIGGER);
+    Instant firstLeaseEnd = record(TRIGGER).lockUntil();
+
+    await().atMost(Duration.ofSeconds(15)).until(() -> Instant.now().isAfter(firstLeaseEnd.plusMillis(500)));
+
+    assertThatThrownBy(() -> impatient("b").obtainLock(null, TRIGGER)).isInstanceOf(LockException.class);
+    assertThat(record(TRIGGER).lockedBy()).isEqualTo("a");
+    assertThat(record(TRIGGER).lockUntil()).isAfter(firstLeaseEnd);
+  }
+
+  @Test
+  void aCrashedHolderIsTakenOverAfterItsLease() throws Exception {
+    S3Client doomed = client();
+    S3Semaphore a = node("a", doomed, 30_000);
+    a.obtainLock(null, TRIGGER);
+    long tokenOfA = record(TRIGGER).token();
+
+    doomed.close(); // No renewal, no release from now on: the node is gone.
+
+    assertThat(node("b").obtainLock(null, TRIGGER)).isTrue();
+    assertThat(record(TRIGGER).lockedBy()).isEqualTo("b");
+    assertThat(record(TRIGGER).token()).isGreaterThan(tokenOfA);
+  }
+
+  @Test
+  void aLostLeaseIsLoggedAsAnErrorNamingTheNewHolder() throws Exception {
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    Logger logger = (Logger) LoggerFactory.getLogger(S3Semaphore.class);
+    logged.start();
+    logger.addAppender(logged);
+    try {
+      Outage outage = new Outage();
+      S3Semaphore a = node("a", client(outage), 30_000);
+      a.obtainLock(null, TRIGGER);
+      outage.start(); // A pause: a cannot renew.
+      S3Semaphore b = node("b");
+      assertThat(b.obtainLock(null, TRIGGER)).isTrue();
+      outage.end();
+
+      await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(logged.list)
+          .anySatisfy(e -> {
+            assertThat(e.getLevel()).isEqualTo(Level.ERROR);
+            assertThat(e.getFormattedMessage()).contains("Lost Quartz lock 'TRIGGER_ACCESS'").contains("'b'");
+          }));
+      a.releaseLock(TRIGGER); // Must not release b's lock.
+      assertThat(record(TRIGGER).lockedBy()).isEqualTo("b");
+      assertThat(record(TRIGGER).lockUntil()).isAfter(Instant.now());
+      assertThat(a.holdCount(TRIGGER)).isZero();
+    } finally {
+      logger.detachAppender(logged);
+    }
+  }
+
+  @Test
+  void unreachableS3ThrowsLockExceptionAfterTheTimeout() {
+    S3Client nowhere = store().clientBuilder().endpointOverride(URI.create("http://127.0.0.1:9")).build();
+    clients.add(nowhere);
+
+    assertThatThrownBy(() -> node("a", nowhere, 500).obtainLock(null, TRIGGER))
+        .isInstanceOf(LockException.class)
+        .hasMessageContaining("S3 is unavailable");
+  }
+
+  @Test
+  void clustersWithOtherSchedulerNamesOrTablePrefixesDoNotShareLocks() throws Exception {
+    S3Semaphore a = node("a");
+    S3Semaphore otherScheduler = impatient("other-scheduler");
+    otherScheduler.setSchedName("another cluster/with odd name");
+    S3Semaphore otherTables = impatient("other-tables");
+    otherTables.setTablePrefix("APP_QRTZ_");
+
+    a.obtainLock(null, TRIGGER);
+    assertThat(otherScheduler.obtainLock(null, TRIGGER)).isTrue();
+    assertThat(otherTables.obtainLock(null, TRIGGER)).isTrue();
+  }
+
+  @Test
+  void aMissingBucketFailsWithAClearMessage() {
+    S3Semaphore a = new S3Semaphore(s3);
+    nodes.add(a);
+
+    assertThatThrownBy(() -> a.obtainLock(null, TRIGGER))
+        .isInstanceOf(LockException.class)
+        .hasMessageContaining("org.quartz.jobStore.lockHandler.bucket is required");
+  }
+}
