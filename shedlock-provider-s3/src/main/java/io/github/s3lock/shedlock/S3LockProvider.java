@@ -1,0 +1,252 @@
+package io.github.s3lock.shedlock;
+
+import io.github.s3lock.core.Lease;
+import io.github.s3lock.core.S3LockClient;
+import io.github.s3lock.core.S3LockException;
+import io.github.s3lock.core.StoreDialect;
+import io.github.s3lock.core.TimeMode;
+import java.time.InstantSource;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.function.Supplier;
+import net.javacrumbs.shedlock.core.ClockProvider;
+import net.javacrumbs.shedlock.core.ExtensibleLockProvider;
+import net.javacrumbs.shedlock.core.LockConfiguration;
+import net.javacrumbs.shedlock.core.SimpleLock;
+import net.javacrumbs.shedlock.support.LockException;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * A ShedLock {@link ExtensibleLockProvider} on Amazon S3 conditional writes: one small object per lock name
+ * under a key prefix ({@code shedlock/} by default), no table to create.
+ *
+ * <pre>{@code
+ * @Bean
+ * LockProvider lockProvider(S3Client s3) {
+ *   return new S3LockProvider(s3, "my-bucket");
+ * }
+ * }</pre>
+ *
+ * <p>Unlike a plain storage-based provider, unlock and extend are conditional on the ETag of this holder's own
+ * write: a holder whose lock expired and was taken over cannot release or extend the new holder's lock. Every
+ * acquisition carries a fencing token, readable by the task with {@link #currentFencingToken()}.
+ *
+ * <p>The protocol lives in {@link S3LockClient}; this class only translates between it and ShedLock. Failures
+ * that are not "someone else holds it" (missing bucket, access denied, a store that ignores conditional writes,
+ * S3 unreachable after the SDK's retries) throw {@link LockException} with a message that names the bucket and
+ * key and the fix. Thread-safe; immutable once built.
+ */
+public final class S3LockProvider implements ExtensibleLockProvider {
+
+  /** The key prefix of the two-argument constructor and the builder's default. */
+  public static final String DEFAULT_KEY_PREFIX = "shedlock/";
+
+  private final Builder config;
+  private final S3LockClient client;
+
+  /** Locks in {@code bucket} under {@value #DEFAULT_KEY_PREFIX}, in client-time mode. */
+  public S3LockProvider(S3Client s3, String bucket) {
+    this(builder().s3Client(s3).bucket(bucket));
+  }
+
+  /** Locks in {@code bucket} under {@code keyPrefix} (e.g. {@code "shedlock/my-service/"}), client time. */
+  public S3LockProvider(S3Client s3, String bucket, String keyPrefix) {
+    this(builder().s3Client(s3).bucket(bucket).keyPrefix(keyPrefix));
+  }
+
+  private S3LockProvider(Builder builder) {
+    this.config = builder.copy();
+    S3LockClient.Builder core = S3LockClient.builder()
+        .s3Client(config.s3)
+        .bucket(config.bucket)
+        .keyPrefix(config.keyPrefix)
+        .timeMode(config.timeMode)
+        // ShedLock's clock, so that lockAtMostUntil/lockAtLeastUntil (computed with it) and expiry agree, and
+        // tests that replace ClockProvider's clock move ours too. In server mode it is corrected by the offset.
+        .clock(config.clock)
+        .probe(config.probe);
+    if (config.lockedBy != null) {
+      core.lockedBy(config.lockedBy);
+    }
+    if (config.dialect != null) {
+      core.dialect(config.dialect);
+    }
+    if (config.expectedBucketOwner != null) {
+      core.expectedBucketOwner(config.expectedBucketOwner);
+    }
+    this.client = core.build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder with this provider's configuration, for a variation (e.g. another key prefix). */
+  public Builder toBuilder() {
+    return config.copy();
+  }
+
+  /**
+   * Takes the lock until {@code lockAtMostUntil} if nobody holds it, this provider included (no re-entrance).
+   * Never waits: empty when the lock is held or another node won the race for it.
+   *
+   * @throws LockException when S3 fails in a way that leaves the answer open; the lock is then not held
+   */
+  @Override
+  public Optional<SimpleLock> lock(LockConfiguration lockConfiguration) {
+    Optional<Lease> lease = translated(() -> client.tryAcquire(lockConfiguration.getName(),
+        lockConfiguration.getLockAtMostUntil()));
+    return lease.map(l -> {
+      HeldLocks.Holding holding = HeldLocks.started(l.name(), l.token(),
+          lockConfiguration.getLockAtMostUntil());
+      return new S3SimpleLock(lockConfiguration, l, holding, this);
+    });
+  }
+
+  /**
+   * The fencing token of the innermost lock that the current thread took through an {@code S3LockProvider}
+   * and has not released: in a {@code @SchedulerLock} method (or a task run by ShedLock's
+   * {@code LockingTaskExecutor}), the token of that task's lock. It is larger than the token of every earlier
+   * acquisition of the same lock name; pass it with every write to a downstream system that can reject writes
+   * older than the newest token it has seen. Empty outside a lock, and once the lock's {@code lockAtMostUntil}
+   * has passed (it may then be someone else's): a task that finds no token should not write.
+   */
+  public static OptionalLong currentFencingToken() {
+    return HeldLocks.currentToken(null);
+  }
+
+  /** Like {@link #currentFencingToken()}, for the innermost held lock named {@code lockName}. */
+  public static OptionalLong currentFencingToken(String lockName) {
+    return HeldLocks.currentToken(Objects.requireNonNull(lockName, "lockName"));
+  }
+
+  S3LockClient client() {
+    return client;
+  }
+
+  /** Runs a core call and turns its failures into ShedLock's exception, keeping the core's message. */
+  static <T> T translated(Supplier<T> call) {
+    try {
+      return call.get();
+    } catch (S3LockException e) {
+      throw new LockException(e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "S3LockProvider[s3://" + config.bucket + "/" + config.keyPrefix + ", " + config.timeMode + " time]";
+  }
+
+  /**
+   * Configuration of an {@link S3LockProvider}. Required: {@link #s3Client} and {@link #bucket}; everything
+   * else has the default named on its method.
+   */
+  public static final class Builder {
+    private S3Client s3;
+    private String bucket;
+    private String keyPrefix = DEFAULT_KEY_PREFIX;
+    private String lockedBy;
+    private TimeMode timeMode = TimeMode.CLIENT;
+    private boolean probe = true;
+    private StoreDialect dialect;
+    private String expectedBucketOwner;
+    private InstantSource clock = ClockProvider::now;
+
+    private Builder() {}
+
+    /** The client to use; configure its region, credentials and retries as for any S3 access. */
+    public Builder s3Client(S3Client s3) {
+      this.s3 = s3;
+      return this;
+    }
+
+    /** The bucket that holds the lock objects. It must exist and must not be versioned. */
+    public Builder bucket(String bucket) {
+      this.bucket = bucket;
+      return this;
+    }
+
+    /** Prefix of every lock object key; default {@value S3LockProvider#DEFAULT_KEY_PREFIX}. */
+    public Builder keyPrefix(String keyPrefix) {
+      this.keyPrefix = keyPrefix;
+      return this;
+    }
+
+    /** Who holds a lock, written into the lock object for people to read; default: this host's name. */
+    public Builder lockedBy(String lockedBy) {
+      this.lockedBy = lockedBy;
+      return this;
+    }
+
+    /**
+     * Decide expiry by S3's clock (learned from the {@code Date} header) instead of this node's: nodes need
+     * no clock sync, at the price of a one-second safety margin on every expiry. Default: client time, as in
+     * ShedLock.
+     */
+    public Builder usingServerTime() {
+      this.timeMode = TimeMode.SERVER;
+      return this;
+    }
+
+    /** Whose clock decides expiry; default {@link TimeMode#CLIENT}. */
+    public Builder timeMode(TimeMode timeMode) {
+      this.timeMode = timeMode;
+      return this;
+    }
+
+    /**
+     * Whether to check, once before the first lock, that the store honours conditional writes and in which
+     * dialect (default true, a few requests per provider). Turn it off only for a store known to conform, and
+     * then set {@link #dialect} if it is not AWS S3.
+     */
+    public Builder probe(boolean probe) {
+      this.probe = probe;
+      return this;
+    }
+
+    /**
+     * The store's dialect when the probe is off (e.g. {@link StoreDialect#RADOSGW_16}); default
+     * {@link StoreDialect#AWS}. The probe's finding overrides it.
+     */
+    public Builder dialect(StoreDialect dialect) {
+      this.dialect = dialect;
+      return this;
+    }
+
+    /** The AWS account id that must own the bucket; default: not checked. */
+    public Builder expectedBucketOwner(String accountId) {
+      this.expectedBucketOwner = accountId;
+      return this;
+    }
+
+    /** The local clock; tests only (nodes with skewed clocks). Default: ShedLock's {@link ClockProvider}. */
+    Builder clock(InstantSource clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /**
+     * @throws IllegalStateException when {@code s3Client} or {@code bucket} is missing or {@code lockedBy} is
+     *     blank
+     */
+    public S3LockProvider build() {
+      return new S3LockProvider(this);
+    }
+
+    private Builder copy() {
+      Builder b = new Builder();
+      b.s3 = s3;
+      b.bucket = bucket;
+      b.keyPrefix = keyPrefix;
+      b.lockedBy = lockedBy;
+      b.timeMode = timeMode;
+      b.probe = probe;
+      b.dialect = dialect;
+      b.expectedBucketOwner = expectedBucketOwner;
+      b.clock = clock;
+      return b;
+    }
+  }
+}
