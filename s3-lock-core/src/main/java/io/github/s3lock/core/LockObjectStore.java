@@ -28,6 +28,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 final class LockObjectStore {
 
   private static final Logger log = LoggerFactory.getLogger(LockObjectStore.class);
+  private static final int BODY_READ_ATTEMPTS = 3;
 
   private final S3Client s3;
   private final String bucket;
@@ -106,26 +107,32 @@ final class LockObjectStore {
         .ifNoneMatch(ifNoneMatch)
         .expectedBucketOwner(expectedBucketOwner)
         .build();
-    Instant sent = clock.localNow();
-    try (ResponseInputStream<GetObjectResponse> in = s3.getObject(request)) {
-      observe(sent, in.response().sdkHttpResponse());
-      byte[] body = readLimited(in, key);
-      return ReadOutcome.found(in.response().eTag(), body);
-    } catch (S3Exception e) {
-      observe(sent, e);
-      int status = e.statusCode();
-      if (status == 304) {
-        return ReadOutcome.of(ReadOutcome.Result.NOT_MODIFIED);
+    for (int attempt = 1; ; attempt++) {
+      Instant sent = clock.localNow();
+      try (ResponseInputStream<GetObjectResponse> in = s3.getObject(request)) {
+        observe(sent, in.response().sdkHttpResponse());
+        byte[] body = readLimited(in, key);
+        return ReadOutcome.found(in.response().eTag(), body);
+      } catch (S3Exception e) {
+        observe(sent, e);
+        int status = e.statusCode();
+        if (status == 304) {
+          return ReadOutcome.of(ReadOutcome.Result.NOT_MODIFIED);
+        }
+        if (status == 404 && !"NoSuchBucket".equals(errorCode(e))) {
+          return ReadOutcome.of(ReadOutcome.Result.MISSING);
+        }
+        throw failure("GET", key, e);
+      } catch (SdkClientException e) {
+        throw unavailable("GET", key, e);
+      } catch (IOException e) {
+        // The SDK retries a GET until its headers arrive, not when the body breaks off; a GET is safe to repeat.
+        if (attempt == BODY_READ_ATTEMPTS) {
+          throw new S3LockException(S3LockException.Kind.UNAVAILABLE, "Reading s3://" + bucket + "/" + key
+              + " broke off " + attempt + " times: " + e.getMessage(), e);
+        }
+        log.debug("Reading s3://{}/{} broke off ({}); reading again", bucket, key, e.toString());
       }
-      if (status == 404 && !"NoSuchBucket".equals(errorCode(e))) {
-        return ReadOutcome.of(ReadOutcome.Result.MISSING);
-      }
-      throw failure("GET", key, e);
-    } catch (SdkClientException e) {
-      throw unavailable("GET", key, e);
-    } catch (IOException e) {
-      throw new S3LockException(S3LockException.Kind.UNAVAILABLE,
-          "Reading s3://" + bucket + "/" + key + " failed midway: " + e.getMessage(), e);
     }
   }
 

@@ -8,10 +8,11 @@ import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttribute;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.http.SdkHttpResponse;
 
 /**
  * Counts the HTTP requests an S3 client sends (every attempt, retries included) by method, so that tests can
- * assert the request budget of each lock operation. Register it on the client under test.
+ * assert the request budget of each lock operation. Register it on the client under test, first.
  */
 public final class RequestCounter implements ExecutionInterceptor {
 
@@ -35,14 +36,19 @@ public final class RequestCounter implements ExecutionInterceptor {
     }
   }
 
+  /**
+   * Records the status the client sees: response hooks run in reverse order of registration, so a counter
+   * registered before a {@link FaultInjector} sees the injected status.
+   */
   @Override
-  public void afterTransmission(Context.AfterTransmission context, ExecutionAttributes attributes) {
+  public SdkHttpResponse modifyHttpResponse(Context.ModifyHttpResponse context, ExecutionAttributes attributes) {
     Integer index = attributes.getAttribute(INDEX);
     synchronized (this) {
       if (index != null && index < sent.size()) {
         sent.set(index, new Request(sent.get(index).method(), context.httpResponse().statusCode()));
       }
     }
+    return context.httpResponse();
   }
 
   public synchronized int total() {

@@ -1,0 +1,413 @@
+package io.github.s3lock.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.s3lock.testing.FaultInjector;
+import io.github.s3lock.testing.FaultInjector.Fault;
+import io.github.s3lock.testing.RequestCounter;
+import io.github.s3lock.testing.TestStore;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * The protocol's contract, run against every store we support (one subclass per store). Two "nodes" are two
+ * {@link S3LockClient}s with their own S3 clients and caches; time is a {@link TestClock} moved by hand, so
+ * expiry needs no sleeping, and request counts are exact.
+ */
+abstract class AbstractS3LockClientContractTest {
+
+  private static final Duration MINUTE = Duration.ofMinutes(1);
+
+  protected abstract TestStore store();
+
+  /** What the conformance probe must find on this store. */
+  protected abstract StoreDialect expectedDialect();
+
+  private final TestClock clock = new TestClock();
+  private final RequestCounter requestsA = new RequestCounter();
+  private final RequestCounter requestsB = new RequestCounter();
+  private final FaultInjector faultsA = new FaultInjector();
+  private S3Client s3A;
+  private S3Client s3B;
+  private String bucket;
+  private S3LockClient nodeA;
+  private S3LockClient nodeB;
+
+  @BeforeEach
+  void setUp() {
+    s3A = store().newClient(requestsA, faultsA);
+    s3B = store().newClient(requestsB);
+    bucket = store().newBucket(s3A);
+    nodeA = node(s3A, "node-a");
+    nodeB = node(s3B, "node-b");
+    // Run both probes up front so that request counts below are those of the lock operations alone.
+    assertThat(nodeA.probe().safeForLocking()).isTrue();
+    assertThat(nodeB.probe().safeForLocking()).isTrue();
+    nodeA.tryAcquire("warm-up", later(MINUTE));
+    nodeB.tryAcquire("warm-up", later(MINUTE));
+    requestsA.reset();
+    requestsB.reset();
+  }
+
+  @AfterEach
+  void tearDown() {
+    s3A.close();
+    s3B.close();
+  }
+
+  private S3LockClient node(S3Client s3, String name) {
+    return S3LockClient.builder().s3Client(s3).bucket(bucket).keyPrefix("locks/").lockedBy(name).clock(clock)
+        .build();
+  }
+
+  private Instant later(Duration d) {
+    return clock.instant().plus(d);
+  }
+
+  private String name(String base) {
+    return base + "-" + System.nanoTime();
+  }
+
+  @Test
+  void probeDetectsTheStoresDialect() {
+    ConformanceReport report = nodeA.probe();
+    assertThat(report.problems()).isEmpty();
+    assertThat(report.dialect()).contains(expectedDialect());
+    assertThat(nodeA.dialect()).isEqualTo(expectedDialect());
+  }
+
+  @Test
+  void acquiresANewNameWithOnePut() {
+    String lock = name("new");
+    Optional<Lease> lease = nodeA.tryAcquire(lock, later(MINUTE));
+    assertThat(lease).isPresent();
+    assertThat(lease.get().token()).isEqualTo(1);
+    assertThat(requestsA.requests()).hasToString("[PUT=200]");
+  }
+
+  @Test
+  void refusesALockHeldByAnotherNodeCold() {
+    String lock = name("held");
+    assertThat(nodeA.tryAcquire(lock, later(MINUTE))).isPresent();
+    assertThat(nodeB.tryAcquire(lock, later(MINUTE))).isEmpty();
+    assertThat(requestsB.requests()).hasToString("[PUT=412, GET=200]");
+  }
+
+  @Test
+  void refusesALockHeldByAnotherNodeWithOneConditionalGetWhenWarm() {
+    String lock = name("held");
+    assertThat(nodeA.tryAcquire(lock, later(MINUTE))).isPresent();
+    assertThat(nodeB.tryAcquire(lock, later(MINUTE))).isEmpty();
+    requestsB.reset();
+    for (int i = 0; i < 3; i++) {
+      assertThat(nodeB.tryAcquire(lock, later(MINUTE))).isEmpty();
+    }
+    assertThat(requestsB.byMethod()).isEqualTo(Map.of("GET", 3));
+  }
+
+  @Test
+  void doesNotReEnterALockItHolds() {
+    String lock = name("mine");
+    assertThat(nodeA.tryAcquire(lock, later(MINUTE))).isPresent();
+    assertThat(nodeA.tryAcquire(lock, later(MINUTE))).isEmpty();
+  }
+
+  @Test
+  void releasesWithOnePutAndReAcquiresWithOnePut() {
+    String lock = name("cycle");
+    Lease first = nodeA.tryAcquire(lock, later(MINUTE)).orElseThrow();
+    assertThat(nodeA.release(first, clock.instant())).isTrue();
+    Lease second = nodeA.tryAcquire(lock, later(MINUTE)).orElseThrow();
+    assertThat(second.token()).isEqualTo(first.token() + 1);
+    assertThat(nodeA.release(second, clock.instant())).isTrue();
+    assertThat(requestsA.requests()).hasToString("[PUT=200, PUT=200, PUT=200, PUT=200]");
+  }
+
+  @Test
+  void releaseKeepsTheLockUntilLockAtLeastUntil() {
+    String lock = name("at-least");
+    Lease lease = nodeA.tryAcquire(lock, later(MINUTE)).orElseThrow();
+    assertThat(nodeA.release(lease, later(Duration.ofSeconds(10)))).isTrue();
+    assertThat(nodeB.tryAcquire(lock, later(MINUTE))).isEmpty();
+    assertThat(nodeA.tryAcquire(lock, later(MINUTE))).isEmpty();
+    clock.advance(Duration.ofSeconds(10));
+    assertThat(nodeB.tryAcquire(lock, later(MINUTE))).isPresent();
+  }
+
+  @Test
+  void takesOverAfterAnotherNodeReleasedWithTwoRequestsWarm() {
+    String lock = name("takeover");
+    Lease a = nodeA.tryAcquire(lock, later(MINUTE)).orElseThrow();
+    assertThat(nodeB.tryAcquire(lock, later(MINUTE))).isEmpty(); // now B knows A's version
+    assertThat(nodeA.release(a, clock.instant())).isTrue();
+    requestsB.reset();
+    Lease b = nodeB.tryAcquire(lock, later(MINUTE)).orElseThrow();
+    assertThat(b.token()).isEqualTo(a.token() + 1);
+    assertThat(requestsB.requests()).hasToString("[GET=200, PUT=200]");
+  }
+
+  @Test
+  void takesOverAReleasedLockWithThreeRequestsCold() {
+    String lock = name("cold");
+    Lease a = nodeA.tryAcquire(lock, later(MINUTE)).orElseThrow();
+    assertThat(nodeA.release(a, clock.instant())).isTrue();
+    assertThat(nodeB.tryAcquire(lock, later(MINUTE))).isPresent();
+    assertThat(requestsB.requests()).hasToString("[PUT=412, GET=200, PUT=200]");
+  }
+
+  @Test
+  void takesOverAnExpiredLockAndFencesTheOldHolderOut() {
+    String lock = name("expired");
+    Lease old = nodeA.tryAcquire(lock, later(Duration.ofSeconds(5))).orElseThrow();
+    assertThat(nodeB.tryAcquire(lock, later(MINUTE))).isEmpty();
+    clock.advance(Duration.ofSeconds(5));
+    Lease current = nodeB.tryAcquire(lock, later(MINUTE)).orElseThrow();
+    assertThat(current.token()).isGreaterThan(old.token());
+
+    assertThat(nodeA.release(old, clock.instant())).isFalse();
+    assertThat(nodeA.extend(old, later(MINUTE))).isEmpty();
+    assertThat(nodeA.tryAcquire(lock, later(MINUTE))).isEmpty();
+    assertThat(nodeA.read(lock)).hasValueSatisfying(r -> {
+      assertThat(r.lockedBy()).isEqualTo("node-b");
+      assertThat(r.token()).isEqualTo(current.token());
+    });
+    assertThat(nodeB.release(current, clock.instant())).isTrue();
+  }
+
+  @Test
+  void extendsWithOnePutWhileHeld() {
+    String lock = name("extend");
+    Lease lease = nodeA.tryAcquire(lock, later(Duration.ofSeconds(10))).orElseThrow();
+    requestsA.reset();
+    Lease extended = nodeA.extend(lease, later(MINUTE)).orElseThrow();
+    assertThat(requestsA.requests()).hasToString("[PUT=200]");
+    assertThat(extended.token()).isEqualTo(lease.token());
+    assertThat(extended.lockUntil()).isEqualTo(later(MINUTE));
+    clock.advance(Duration.ofSeconds(30));
+    assertThat(nodeB.tryAcquire(lock, later(MINUTE))).isEmpty();
+    assertThat(nodeA.release(extended, clock.instant())).isTrue();
+    assertThat(nodeB.tryAcquire(lock, later(MINUTE))).isPresent();
+  }
+
+  @Test
+  void doesNotExtendAnExpiredLeaseAndSendsNothing() {
+    String lock = name("late-extend");
+    Lease lease = nodeA.tryAcquire(lock, later(Duration.ofSeconds(1))).orElseThrow();
+    clock.advance(Duration.ofSeconds(1));
+    requestsA.reset();
+    assertThat(nodeA.extend(lease, later(MINUTE))).isEmpty();
+    assertThat(requestsA.total()).isZero();
+    assertThat(nodeB.tryAcquire(lock, later(MINUTE))).isPresent();
+  }
+
+  @Test
+  void aSpentLeaseCannotReleaseTheExtendedOne() {
+    String lock = name("spent");
+    Lease lease = nodeA.tryAcquire(lock, later(Duration.ofSeconds(10))).orElseThrow();
+    Lease extended = nodeA.extend(lease, later(MINUTE)).orElseThrow();
+    assertThat(nodeA.release(lease, clock.instant())).isFalse();
+    assertThat(nodeB.tryAcquire(lock, later(MINUTE))).isEmpty();
+    assertThat(nodeA.release(extended, clock.instant())).isTrue();
+  }
+
+  @Test
+  void fencingTokensGrowAcrossNodes() {
+    String lock = name("tokens");
+    List<Long> tokens = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      S3LockClient node = i % 3 == 0 ? nodeB : nodeA;
+      Lease lease = node.tryAcquire(lock, later(MINUTE)).orElseThrow();
+      tokens.add(lease.token());
+      assertThat(node.release(lease, clock.instant())).isTrue();
+    }
+    assertThat(tokens).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+  }
+
+  @Test
+  void recreatesALockObjectDeletedBehindItsBackAndKeepsTheTokenGrowing() {
+    String lock = name("deleted");
+    Lease first = nodeA.tryAcquire(lock, later(MINUTE)).orElseThrow();
+    assertThat(nodeA.release(first, clock.instant())).isTrue();
+    s3B.deleteObject(b -> b.bucket(bucket).key(nodeA.keyFor(lock)));
+    Lease second = nodeA.tryAcquire(lock, later(MINUTE)).orElseThrow();
+    assertThat(second.token()).isGreaterThan(first.token());
+  }
+
+  @Test
+  void recognisesItsOwnWinWhenTheResponseToAnAppliedCreateIsLost() {
+    String lock = name("ambiguous-create");
+    faultsA.next(Fault.APPLIED_THEN_500);
+    Lease lease = nodeA.tryAcquire(lock, later(MINUTE)).orElseThrow();
+    // The SDK retried the applied PUT and got 412: only the read-back of our own record tells we won.
+    assertThat(requestsA.requests()).hasToString("[PUT=500, PUT=412, GET=200]");
+    assertThat(nodeB.tryAcquire(lock, later(MINUTE))).isEmpty();
+    assertThat(nodeA.release(lease, clock.instant())).isTrue();
+    assertThat(nodeB.tryAcquire(lock, later(MINUTE))).isPresent();
+  }
+
+  @Test
+  void recognisesItsOwnWinWhenTheResponseToAnAppliedTakeoverIsLost() {
+    String lock = name("ambiguous-takeover");
+    Lease a = nodeA.tryAcquire(lock, later(MINUTE)).orElseThrow();
+    assertThat(nodeA.release(a, clock.instant())).isTrue();
+    faultsA.next(Fault.APPLIED_THEN_500);
+    Lease again = nodeA.tryAcquire(lock, later(MINUTE)).orElseThrow();
+    assertThat(again.token()).isEqualTo(a.token() + 1);
+    assertThat(nodeB.tryAcquire(lock, later(MINUTE))).isEmpty();
+  }
+
+  @Test
+  void recognisesItsOwnReleaseAndExtendWhenTheirResponsesAreLost() {
+    String lock = name("ambiguous-release");
+    Lease lease = nodeA.tryAcquire(lock, later(Duration.ofSeconds(10))).orElseThrow();
+    faultsA.next(Fault.APPLIED_THEN_500);
+    Lease extended = nodeA.extend(lease, later(MINUTE)).orElseThrow();
+    faultsA.next(Fault.APPLIED_THEN_500);
+    assertThat(nodeA.release(extended, clock.instant())).isTrue();
+    assertThat(nodeB.tryAcquire(lock, later(MINUTE))).isPresent();
+  }
+
+  @Test
+  void retriesAfterAConflictThatWroteNothing() {
+    String lock = name("conflict");
+    faultsA.next(Fault.NOT_APPLIED_409);
+    Lease lease = nodeA.tryAcquire(lock, later(MINUTE)).orElseThrow();
+    assertThat(lease.token()).isEqualTo(1);
+    assertThat(requestsA.requests()).hasToString("[PUT=409, GET=404, PUT=200]");
+    faultsA.next(Fault.NOT_APPLIED_409);
+    assertThat(nodeA.release(lease, clock.instant())).isTrue();
+    assertThat(nodeB.tryAcquire(lock, later(MINUTE))).isPresent();
+  }
+
+  @Test
+  void exactlyOneWinnerPerRoundAmong32Racers() throws Exception {
+    int racers = 32;
+    int rounds = 50;
+    String lock = name("race");
+    List<S3LockClient> nodes = new ArrayList<>();
+    for (int i = 0; i < racers; i++) {
+      // One S3 client per 8 racers; each racer has its own lock client (cache), like a node.
+      S3Client s3 = i % 2 == 0 ? s3A : s3B;
+      nodes.add(S3LockClient.builder().s3Client(s3).bucket(bucket).keyPrefix("locks/").lockedBy("racer-" + i)
+          .clock(clock).probe(false).dialect(nodeA.dialect()).build());
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(racers);
+    try {
+      List<Integer> winnersPerRound = new ArrayList<>();
+      for (int round = 0; round < rounds; round++) {
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<Optional<Lease>>> attempts = new ArrayList<>();
+        for (S3LockClient node : nodes) {
+          attempts.add(pool.submit(() -> {
+            start.await();
+            return node.tryAcquire(lock, later(MINUTE));
+          }));
+        }
+        start.countDown();
+        List<Lease> won = new ArrayList<>();
+        Lease winnerLease = null;
+        S3LockClient winner = null;
+        for (int i = 0; i < racers; i++) {
+          Optional<Lease> lease = attempts.get(i).get(60, TimeUnit.SECONDS);
+          if (lease.isPresent()) {
+            won.add(lease.get());
+            winnerLease = lease.get();
+            winner = nodes.get(i);
+          }
+        }
+        winnersPerRound.add(won.size());
+        if (winner != null) {
+          assertThat(winner.release(winnerLease, clock.instant())).isTrue();
+        }
+      }
+      assertThat(winnersPerRound).as("winners per round").containsOnly(1).hasSize(rounds);
+      assertThat(nodeA.read(lock)).hasValueSatisfying(r -> assertThat(r.token()).isEqualTo(rounds));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void namesMapToKeysInsideThePrefix() {
+    List<String> names = List.of("a/b", "../escape", "..", "with space", "ünïcödé-名前", "%2F", "tab\there");
+    for (String n : names) {
+      Lease lease = nodeA.tryAcquire(n, later(MINUTE)).orElseThrow();
+      assertThat(lease.name()).isEqualTo(n);
+      assertThat(nodeA.read(n)).hasValueSatisfying(r -> assertThat(r.name()).isEqualTo(n));
+    }
+    List<String> keys = s3A.listObjectsV2Paginator(b -> b.bucket(bucket)).contents().stream()
+        .map(S3Object::key).collect(Collectors.toList());
+    assertThat(keys).allSatisfy(k -> assertThat(k).startsWith("locks/"));
+    assertThat(keys).filteredOn(k -> !k.startsWith("locks/.s3-lock-"))
+        .allSatisfy(k -> assertThat(k.substring("locks/".length())).doesNotContain("/"));
+  }
+
+  @Test
+  void rejectsNamesThatCannotBeKeys() {
+    assertThatThrownBy(() -> nodeA.tryAcquire("", later(MINUTE))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> nodeA.tryAcquire("x".repeat(1025), later(MINUTE)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1024");
+    assertThat(requestsA.total()).isZero();
+  }
+
+  @Test
+  void failsFastOnAStoreThatIgnoresConditionalWrites() {
+    faultsA.stripConditions(true);
+    S3LockClient fresh = node(s3A, "node-c");
+    assertThatThrownBy(() -> fresh.tryAcquire(name("never"), later(MINUTE)))
+        .isInstanceOfSatisfying(S3LockException.class,
+            e -> assertThat(e.kind()).isEqualTo(S3LockException.Kind.STORE_NOT_CONFORMANT))
+        .hasMessageContaining("ignores If-None-Match").hasMessageContaining(bucket);
+  }
+
+  @Test
+  void namesAMissingBucketAndTheFix() {
+    S3LockClient lost = S3LockClient.builder().s3Client(s3A).bucket("no-such-bucket-" + System.nanoTime())
+        .clock(clock).build();
+    assertThatThrownBy(() -> lost.tryAcquire("x", later(MINUTE)))
+        .isInstanceOfSatisfying(S3LockException.class,
+            e -> assertThat(e.kind()).isEqualTo(S3LockException.Kind.BUCKET_NOT_FOUND))
+        .hasMessageContaining("no-such-bucket-").hasMessageContaining("Create it");
+  }
+
+  @Test
+  void refusesToTakeALockWhoseObjectIsNotARecord() {
+    String lock = name("corrupt");
+    s3B.putObject(b -> b.bucket(bucket).key(nodeA.keyFor(lock)),
+        RequestBody.fromString("{\"something\":\"else\"}", StandardCharsets.UTF_8));
+    assertThatThrownBy(() -> nodeA.tryAcquire(lock, later(MINUTE)))
+        .isInstanceOfSatisfying(S3LockException.class,
+            e -> assertThat(e.kind()).isEqualTo(S3LockException.Kind.CORRUPT_RECORD))
+        .hasMessageContaining(nodeA.keyFor(lock));
+  }
+
+  @Test
+  void serverTimeModeWritesTheStoresTime() {
+    TestClock farOff = new TestClock(); // 2030: years away from the store's clock
+    S3LockClient node = S3LockClient.builder().s3Client(s3A).bucket(bucket).clock(farOff)
+        .timeMode(TimeMode.SERVER).build();
+    String lock = name("server-time");
+    Lease lease = node.tryAcquire(lock, farOff.instant().plus(MINUTE)).orElseThrow();
+    Instant realNow = Instant.now();
+    assertThat(lease.lockUntil()).isBetween(realNow.plus(MINUTE).minusSeconds(5), realNow.plus(MINUTE).plusSeconds(5));
+    assertThat(node.now()).isBetween(realNow.minusSeconds(5), realNow.plusSeconds(5));
+  }
+}
