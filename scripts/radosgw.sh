@@ -8,12 +8,14 @@
 #   scripts/radosgw.sh stop           stop it and remove its data
 #   scripts/radosgw.sh env [PORT]     print the environment the tests read
 #
-# State lives in $S3LOCK_RADOSGW_DIR (default ${TMPDIR:-/tmp}/s3lock-radosgw). Clients must use path-style
+# State lives in $S3LOCK_RADOSGW_DIR (default ${TMPDIR:-/tmp}/s3lock-radosgw); the monitor listens on
+# $S3LOCK_RADOSGW_MON_PORT (default 6789). Clients must use path-style
 # addressing, checksums only when required, and unquoted ETags in If-Match (radosgw 16); s3-lock's probe
 # detects the last one by itself.
 set -euo pipefail
 
 DIR=${S3LOCK_RADOSGW_DIR:-${TMPDIR:-/tmp}/s3lock-radosgw}
+MON_PORT=${S3LOCK_RADOSGW_MON_PORT:-6789}
 ACCESS_KEY=s3lock-test
 # A throwaway key for a loopback-only test server that lives for one run; not a credential.
 SECRET_KEY=s3lock-test-secret
@@ -62,7 +64,7 @@ start() {
   cat > ceph.conf <<CONF
 [global]
 fsid = $fsid
-mon host = v1:127.0.0.1:6789
+mon host = v1:127.0.0.1:$MON_PORT
 public network = 127.0.0.0/8
 auth cluster required = none
 auth service required = none
@@ -96,7 +98,7 @@ debug rgw = 0
 CONF
   ceph-authtool --create-keyring keyring --gen-key -n mon. --cap mon 'allow *' >/dev/null
   ceph-authtool keyring --gen-key -n client.admin --cap mon 'allow *' --cap osd 'allow *' >/dev/null
-  monmaptool --create --add a 127.0.0.1:6789 --fsid "$fsid" monmap >/dev/null
+  monmaptool --create --add a 127.0.0.1:$MON_PORT --fsid "$fsid" monmap >/dev/null
   ceph-mon -c ceph.conf --mkfs -i a --monmap monmap --keyring keyring
   ceph-mon -c ceph.conf -i a
   local osd_uuid id

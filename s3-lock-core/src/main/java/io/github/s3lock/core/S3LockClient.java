@@ -164,12 +164,15 @@ public final class S3LockClient {
   }
 
   /**
-   * Runs the conformance probe now (it otherwise runs once, before the first lock) and adopts the dialect it
-   * finds when the store is safe.
+   * Runs the conformance probe now (it otherwise runs once, before the first lock) and, when the store is safe,
+   * adopts the dialect it finds; the first lock then sends no probe of its own.
    */
   public ConformanceReport probe() {
     ConformanceReport report = new ConformanceProbe(store, keys, clock).run();
-    report.dialect().ifPresent(d -> dialect = d);
+    report.dialect().ifPresent(d -> {
+      dialect = d;
+      ready = true;
+    });
     return report;
   }
 
