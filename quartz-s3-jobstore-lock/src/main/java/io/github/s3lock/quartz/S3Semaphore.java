@@ -30,6 +30,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.AbortedException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -136,6 +137,11 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
         }
         lastFailure = null;
       } catch (S3LockException e) {
+        if (interruption(e)) {
+          // The SDK consumed the interrupt flag (AbortedException) and the core reports UNAVAILABLE: restore it.
+          Thread.currentThread().interrupt();
+          throw new LockException("Interrupted while waiting for Quartz lock '" + lockName + "'", e);
+        }
         if (e.kind() != S3LockException.Kind.UNAVAILABLE) {
           throw new LockException("Cannot take Quartz lock '" + lockName + "' of scheduler '" + schedName + "': "
               + e.getMessage(), e);
@@ -225,6 +231,9 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
       if (lease == null) {
         return; // Lost while held: already reported.
       }
+      // Quartz interrupts its scheduler thread on shutdown, and the SDK aborts requests of an interrupted
+      // thread: release first, so the other nodes need not wait out the lease, then restore the flag.
+      boolean interrupted = Thread.interrupted();
       try {
         if (!client.release(lease, Instant.now())) {
           logLost(lease);
@@ -232,11 +241,24 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
       } catch (S3LockException e) {
         log.warn("Could not release Quartz lock '{}'; it frees itself at {}: {}", lease.name(), lease.lockUntil(),
             e.getMessage());
+      } finally {
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
       }
     } finally {
       slot.releaseDeferred = false;
       slot.local.unlock();
     }
+  }
+
+  private static boolean interruption(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof InterruptedException || t instanceof AbortedException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static void stopHolding(Slot slot) {

@@ -1,0 +1,199 @@
+package io.github.s3lock.quartz;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.github.s3lock.testing.TestStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import org.h2.jdbcx.JdbcConnectionPool;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.quartz.JobBuilder;
+import org.quartz.JobDetail;
+import org.quartz.Scheduler;
+import org.quartz.SchedulerException;
+import org.quartz.SimpleScheduleBuilder;
+import org.quartz.Trigger;
+import org.quartz.TriggerBuilder;
+import org.quartz.impl.SchedulerRepository;
+import org.quartz.impl.StdSchedulerFactory;
+import org.quartz.utils.ConnectionProvider;
+import org.quartz.utils.DBConnectionManager;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * Two clustered Quartz schedulers in one JVM, on one H2 database, with the S3 lock on the embedded store: many
+ * short triggers, and every execution recorded. A correct lock gives zero duplicate firings; the control with a
+ * lock handler that locks nothing shows that this setup does produce duplicates when the lock is broken.
+ */
+class QuartzClusterTest {
+
+  private static final int TRIGGERS = 10;
+  private static final long INTERVAL_MILLIS = 1000;
+
+  private final List<Scheduler> schedulers = new ArrayList<>();
+  private final String instanceName = "cluster-" + UUID.randomUUID().toString().substring(0, 8);
+  private String jdbcUrl;
+  private String bucket;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    Firings.reset();
+    MonitoredS3Semaphore.reset();
+    try (S3Client s3 = TestStore.embedded().newClient()) {
+      bucket = TestStore.embedded().newBucket(s3);
+    }
+    jdbcUrl = "jdbc:h2:mem:" + instanceName + ";DB_CLOSE_DELAY=-1";
+    createTables();
+  }
+
+  @AfterEach
+  void shutDown() throws SchedulerException {
+    MonitoredS3Semaphore.OUTAGES.values().forEach(Outage::end);
+    for (Scheduler scheduler : schedulers) {
+      scheduler.shutdown(true);
+    }
+  }
+
+  @Test
+  void twoNodesFireEveryTriggerExactlyOnceWithTheS3Lock() throws Exception {
+    Scheduler a = node("node-a", MonitoredS3Semaphore.class);
+    Scheduler b = node("node-b", MonitoredS3Semaphore.class);
+    scheduleTriggers(a);
+    a.start();
+    b.start();
+
+    await().atMost(Duration.ofSeconds(60)).until(() -> Firings.span().compareTo(Duration.ofSeconds(20)) >= 0);
+    a.standby();
+    b.standby();
+    a.shutdown(true);
+    b.shutdown(true);
+
+    int requests = MonitoredS3Semaphore.REQUESTS.total();
+    System.out.printf("S3 lock cluster: %d firings (node-a %d, node-b %d), %d duplicates, max holders %d,"
+            + " %d S3 requests %s = %.1f per fired trigger%n", Firings.total(), Firings.byNode("node-a"),
+        Firings.byNode("node-b"), Firings.duplicates(), MonitoredS3Semaphore.maxHolders(), requests,
+        MonitoredS3Semaphore.REQUESTS.byMethod(), (double) requests / Firings.total());
+    assertThat(Firings.duplicates()).isZero();
+    assertThat(Firings.byNode("node-a")).isPositive();
+    assertThat(Firings.byNode("node-b")).isPositive();
+    assertThat(MonitoredS3Semaphore.maxHolders()).isEqualTo(1);
+  }
+
+  @Test
+  void controlALockHandlerThatLocksNothingProducesDuplicates() throws Exception {
+    Scheduler a = node("node-a", NoOpSemaphore.class);
+    Scheduler b = node("node-b", NoOpSemaphore.class);
+    scheduleTriggers(a);
+    a.start();
+    b.start();
+
+    await().atMost(Duration.ofSeconds(60)).until(() -> Firings.duplicates() > 0);
+    System.out.printf("No-op lock control: %d duplicates in %d firings%n", Firings.duplicates(), Firings.total());
+  }
+
+  @Test
+  void aNodeThatDiesHoldingTheLockIsTakenOverAfterItsLease() throws Exception {
+    Scheduler a = node("node-a", MonitoredS3Semaphore.class);
+    Scheduler b = node("node-b", MonitoredS3Semaphore.class);
+    scheduleTriggers(a);
+    a.start();
+    b.start();
+    await().atMost(Duration.ofSeconds(60)).until(() -> Firings.byNode("node-a") > 0 && Firings.byNode("node-b") > 0);
+
+    MonitoredS3Semaphore.CRASH_AFTER_NEXT_OBTAIN.put("node-a", true);
+    await().atMost(Duration.ofSeconds(30)).until(() -> !MonitoredS3Semaphore.CRASH_AFTER_NEXT_OBTAIN.containsKey("node-a"));
+    long crashedAt = System.currentTimeMillis();
+
+    // node-a's lease on S3 runs out unrenewed; node-b takes the lock over and keeps firing every trigger.
+    await().atMost(Duration.ofSeconds(60)).until(() -> Firings.byNodeSince("node-b", crashedAt) >= 3L * TRIGGERS);
+    b.standby();
+    assertThat(Firings.byNodeSince("node-a", crashedAt + 1000)).isZero();
+    assertThat(Firings.duplicates()).isZero();
+    assertThat(MonitoredS3Semaphore.maxHolders()).isEqualTo(1);
+  }
+
+  private void scheduleTriggers(Scheduler scheduler) throws SchedulerException {
+    Date start = new Date(System.currentTimeMillis() + 1000);
+    for (int i = 0; i < TRIGGERS; i++) {
+      JobDetail job = JobBuilder.newJob(Firings.RecordingJob.class).withIdentity("job-" + i).build();
+      Trigger trigger = TriggerBuilder.newTrigger().withIdentity("trigger-" + i).forJob(job).startAt(start)
+          .withSchedule(SimpleScheduleBuilder.simpleSchedule().withIntervalInMilliseconds(INTERVAL_MILLIS)
+              .repeatForever().withMisfireHandlingInstructionNextWithRemainingCount())
+          .build();
+      scheduler.scheduleJob(job, trigger);
+    }
+  }
+
+  private Scheduler node(String instanceId, Class<?> lockHandler) throws SchedulerException {
+    // Separate DataSource names: Quartz keeps connection providers in a JVM-wide registry by name.
+    String dataSource = instanceName + "-" + instanceId;
+    JdbcConnectionPool pool = JdbcConnectionPool.create(jdbcUrl, "sa", "");
+    DBConnectionManager.getInstance().addConnectionProvider(dataSource, new ConnectionProvider() {
+      @Override
+      public Connection getConnection() throws SQLException {
+        return pool.getConnection();
+      }
+
+      @Override
+      public void shutdown() {
+        pool.dispose();
+      }
+
+      @Override
+      public void initialize() {}
+    });
+    Properties p = new Properties();
+    p.setProperty("org.quartz.scheduler.instanceName", instanceName);
+    p.setProperty("org.quartz.scheduler.instanceId", instanceId);
+    p.setProperty("org.quartz.threadPool.threadCount", "4");
+    p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
+    p.setProperty("org.quartz.jobStore.driverDelegateClass", "org.quartz.impl.jdbcjobstore.StdJDBCDelegate");
+    p.setProperty("org.quartz.jobStore.dataSource", dataSource);
+    p.setProperty("org.quartz.jobStore.isClustered", "true");
+    p.setProperty("org.quartz.jobStore.clusterCheckinInterval", "1000");
+    p.setProperty("org.quartz.jobStore.acquireTriggersWithinLock", "true");
+    p.setProperty("org.quartz.jobStore.lockHandler.class", lockHandler.getName());
+    if (lockHandler == MonitoredS3Semaphore.class) {
+      p.setProperty("org.quartz.jobStore.lockHandler.bucket", bucket);
+      p.setProperty("org.quartz.jobStore.lockHandler.lockedBy", instanceId);
+      p.setProperty("org.quartz.jobStore.lockHandler.leaseMillis", "4000");
+      p.setProperty("org.quartz.jobStore.lockHandler.acquireTimeoutMillis", "10000");
+      p.setProperty("org.quartz.jobStore.lockHandler.maxRetryIntervalMillis", "100");
+    }
+    Scheduler scheduler = new StdSchedulerFactory(p).getScheduler();
+    // Otherwise the second getScheduler() returns the first node: the repository is keyed by instanceName.
+    SchedulerRepository.getInstance().remove(instanceName);
+    schedulers.add(scheduler);
+    return scheduler;
+  }
+
+  private void createTables() throws IOException, SQLException {
+    String ddl;
+    try (InputStream in = StdSchedulerFactory.class.getResourceAsStream("/org/quartz/impl/jdbcjobstore/tables_h2.sql")) {
+      ddl = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    JdbcConnectionPool pool = JdbcConnectionPool.create(jdbcUrl, "sa", "");
+    try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+      for (String statement : ddl.replaceAll("(?m)^--.*$", "").split(";")) {
+        if (!statement.isBlank()) {
+          s.execute(statement);
+        }
+      }
+    } finally {
+      pool.dispose();
+    }
+  }
+}
