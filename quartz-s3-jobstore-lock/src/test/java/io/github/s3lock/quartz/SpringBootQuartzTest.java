@@ -1,0 +1,127 @@
+package io.github.s3lock.quartz;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.github.s3lock.core.LockRecord;
+import io.github.s3lock.core.S3LockClient;
+import io.github.s3lock.testing.EmbeddedS3;
+import io.github.s3lock.testing.TestStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.quartz.JobBuilder;
+import org.quartz.JobDetail;
+import org.quartz.Scheduler;
+import org.quartz.TriggerBuilder;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.scheduling.quartz.LocalDataSourceJobStore;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * Spring Boot's Quartz auto-configuration with {@code spring.quartz.job-store-type=jdbc}: the job store is
+ * {@code LocalDataSourceJobStore} (a JobStoreCMT), which releases the lock of a Scheduler call inside the caller's
+ * transaction before that transaction commits. S3Semaphore must hold the S3 lock until the transaction ends.
+ * Configured only through properties, credentials from the SDK default chain (system properties here).
+ */
+class SpringBootQuartzTest {
+
+  private static final String SCHEDULER = "spring-" + UUID.randomUUID().toString().substring(0, 8);
+  private static ConfigurableApplicationContext context;
+  private static S3Client s3;
+  private static S3LockClient reader;
+
+  @Configuration(proxyBeanMethods = false)
+  @EnableAutoConfiguration
+  static class App {}
+
+  @BeforeAll
+  static void start() {
+    // The SDK default credential chain reads these; S3Mock accepts any credentials.
+    System.setProperty("aws.accessKeyId", "test");
+    System.setProperty("aws.secretAccessKey", "test");
+    EmbeddedS3 server = EmbeddedS3.shared();
+    s3 = TestStore.embedded().newClient();
+    String bucket = TestStore.embedded().newBucket(s3);
+    String q = "--spring.quartz.properties.org.quartz.";
+    context = new SpringApplicationBuilder(App.class).web(org.springframework.boot.WebApplicationType.NONE).run(
+        "--spring.main.banner-mode=off",
+        "--spring.jmx.enabled=false",
+        "--spring.datasource.url=jdbc:h2:mem:" + SCHEDULER + ";DB_CLOSE_DELAY=-1",
+        "--spring.quartz.job-store-type=jdbc",
+        "--spring.quartz.jdbc.initialize-schema=always",
+        "--spring.quartz.scheduler-name=" + SCHEDULER,
+        "--spring.quartz.auto-startup=false", // No scheduler thread competing for the lock until we start it.
+        q + "jobStore.isClustered=true",
+        q + "jobStore.acquireTriggersWithinLock=true",
+        q + "scheduler.instanceId=AUTO",
+        q + "jobStore.lockHandler.class=" + S3Semaphore.class.getName(),
+        q + "jobStore.lockHandler.bucket=" + bucket,
+        q + "jobStore.lockHandler.endpoint=" + server.endpoint(),
+        q + "jobStore.lockHandler.region=us-east-1",
+        q + "jobStore.lockHandler.pathStyleAccess=true",
+        q + "jobStore.lockHandler.leaseMillis=10000");
+    reader = S3LockClient.builder().s3Client(s3).bucket(bucket).keyPrefix("quartz-locks/" + SCHEDULER + "/QRTZ_/")
+        .probe(false).build();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (context != null) {
+      SpringApplication.exit(context);
+    }
+    if (s3 != null) {
+      s3.close();
+    }
+  }
+
+  @Test
+  void theS3LockOfASchedulerCallIsReleasedOnlyWhenTheCallersTransactionCompletes() throws Exception {
+    Scheduler scheduler = context.getBean(Scheduler.class);
+    TransactionTemplate tx = new TransactionTemplate(context.getBean(PlatformTransactionManager.class));
+    assertThat(scheduler.getMetaData().getJobStoreClass()).isEqualTo(LocalDataSourceJobStore.class);
+
+    LockRecord duringCommit = tx.execute(status -> {
+      schedule(scheduler, "committed");
+      // Quartz has released the lock by now; the S3 lock must still be held until the commit.
+      return reader.read("TRIGGER_ACCESS").orElseThrow();
+    });
+    assertThat(duringCommit.lockUntil()).isAfter(Instant.now());
+    LockRecord afterCommit = reader.read("TRIGGER_ACCESS").orElseThrow();
+    assertThat(afterCommit.token()).isEqualTo(duringCommit.token());
+    assertThat(afterCommit.lockUntil()).isBeforeOrEqualTo(Instant.now());
+
+    LockRecord duringRollback = tx.execute(status -> {
+      schedule(scheduler, "rolled-back");
+      status.setRollbackOnly();
+      return reader.read("TRIGGER_ACCESS").orElseThrow();
+    });
+    assertThat(duringRollback.lockUntil()).isAfter(Instant.now());
+    assertThat(reader.read("TRIGGER_ACCESS").orElseThrow().lockUntil()).isBeforeOrEqualTo(Instant.now());
+
+    Firings.reset();
+    scheduler.start();
+    await().atMost(Duration.ofSeconds(30)).until(() -> Firings.total() >= 1);
+    assertThat(scheduler.checkExists(org.quartz.JobKey.jobKey("committed"))).isFalse(); // Ran once, gone.
+    assertThat(scheduler.checkExists(org.quartz.JobKey.jobKey("rolled-back"))).isFalse(); // Never stored.
+  }
+
+  private static Void schedule(Scheduler scheduler, String name) {
+    try {
+      JobDetail job = JobBuilder.newJob(Firings.RecordingJob.class).withIdentity(name).build();
+      scheduler.scheduleJob(job, TriggerBuilder.newTrigger().withIdentity(name).startNow().build());
+      return null;
+    } catch (org.quartz.SchedulerException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
