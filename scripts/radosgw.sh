@@ -98,7 +98,7 @@ debug rgw = 0
 CONF
   ceph-authtool --create-keyring keyring --gen-key -n mon. --cap mon 'allow *' >/dev/null
   ceph-authtool keyring --gen-key -n client.admin --cap mon 'allow *' --cap osd 'allow *' >/dev/null
-  monmaptool --create --add a 127.0.0.1:$MON_PORT --fsid "$fsid" monmap >/dev/null
+  monmaptool --create --addv a "[v1:127.0.0.1:$MON_PORT]" --fsid "$fsid" monmap >/dev/null
   ceph-mon -c ceph.conf --mkfs -i a --monmap monmap --keyring keyring
   ceph-mon -c ceph.conf -i a
   local osd_uuid id
