@@ -3,12 +3,14 @@ package io.github.s3lock.core;
 import io.github.s3lock.core.ConditionalWriteOutcome.Result;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.time.Instant;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.AbortedException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.SdkHttpResponse;
@@ -91,6 +93,9 @@ final class LockObjectStore {
       }
       throw failure("PUT", key, e);
     } catch (SdkClientException e) {
+      if (interrupted(e)) {
+        throw interruptedDuring("PUT", key, e);
+      }
       // Timeout or I/O error after the SDK's own retries: the request may have been applied.
       return ConditionalWriteOutcome.unknown(e);
     }
@@ -124,6 +129,9 @@ final class LockObjectStore {
         }
         throw failure("GET", key, e);
       } catch (SdkClientException e) {
+        if (interrupted(e)) {
+          throw interruptedDuring("GET", key, e);
+        }
         throw unavailable("GET", key, e);
       } catch (IOException e) {
         // The SDK retries a GET until its headers arrive, not when the body breaks off; a GET is safe to repeat.
@@ -173,6 +181,25 @@ final class LockObjectStore {
   private static String errorCode(S3Exception e) {
     AwsErrorDetails details = e.awsErrorDetails();
     return details == null || details.errorCode() == null ? "" : details.errorCode();
+  }
+
+  /**
+   * The SDK answers an interrupt with {@code AbortedException} and clears the thread's interrupt flag; callers
+   * (Quartz's shutdown, executors) rely on the flag, so it is set again here.
+   */
+  private static boolean interrupted(SdkClientException e) {
+    boolean interrupted = e instanceof AbortedException || Thread.currentThread().isInterrupted();
+    for (Throwable t = e; t != null && !interrupted; t = t.getCause()) {
+      interrupted = t instanceof InterruptedException || t instanceof InterruptedIOException;
+    }
+    return interrupted;
+  }
+
+  private S3LockException interruptedDuring(String method, String key, SdkClientException e) {
+    Thread.currentThread().interrupt();
+    return new S3LockException(S3LockException.Kind.INTERRUPTED, "Interrupted during " + method + " s3://" + bucket
+        + "/" + key + (method.equals("PUT") ? "; if the write was applied, the lock frees itself at its lockUntil"
+        : ""), e);
   }
 
   private S3LockException unavailable(String method, String key, SdkClientException e) {

@@ -36,6 +36,9 @@ public final class S3LockClient {
   /** Conditional writes per acquisition attempt before reporting "not acquired" under contention. */
   private static final int MAX_WRITES_PER_ATTEMPT = 3;
 
+  /** Reads of an object whose body does not decode before it is reported as corrupt. */
+  private static final int CORRUPT_READ_ATTEMPTS = 3;
+
   private final LockObjectStore store;
   private final KeyLayout keys;
   private final StoreClock clock;
@@ -256,43 +259,52 @@ public final class S3LockClient {
 
   /** Conditional GET against the version we know: 304 keeps it, 200 replaces it, 404 forgets it. */
   private Version refresh(String key, Version known) {
-    ReadOutcome read = store.read(key, known.etag());
-    Version current = switch (read.result()) {
-      case NOT_MODIFIED -> known;
-      case FOUND -> new Version(decode(key, read.body()), read.etag(), false);
-      case MISSING -> null;
-    };
+    Version current = fetch(key, known);
     remember(key, current);
     return current;
   }
 
   /** Unconditional GET, after a write whose outcome (or whose competitor) we need to see. */
   private Version readBack(String key, ConditionalWriteOutcome after) {
-    ReadOutcome read;
+    Version current;
     try {
-      read = store.read(key, null);
+      current = fetch(key, null);
     } catch (S3LockException e) {
       if (after != null && after.result() == ConditionalWriteOutcome.Result.UNKNOWN) {
         e.addSuppressed(after.cause());
       }
       throw e;
     }
-    Version current = switch (read.result()) {
-      case FOUND -> new Version(decode(key, read.body()), read.etag(), false);
-      case MISSING -> null;
-      case NOT_MODIFIED -> throw new IllegalStateException("304 to an unconditional GET of " + key);
-    };
     remember(key, current);
     return current;
   }
 
-  private LockRecord decode(String key, byte[] body) {
-    try {
-      return LockRecordCodec.decode(body);
-    } catch (IllegalArgumentException e) {
-      throw new S3LockException(S3LockException.Kind.CORRUPT_RECORD, "s3://" + store.bucket() + "/" + key
-          + " is not a lock record this version can read (" + e.getMessage() + "). If nothing else should write"
-          + " there, delete the object; otherwise give s3-lock a key prefix of its own.", e);
+  /**
+   * Reads the current version, conditionally on {@code known} when given. A body that does not decode is read
+   * again before it is called corrupt: a GET that overlaps a PUT can return a torn body on some stores (seen
+   * with S3Mock: a 200-byte prefix of a 250-byte record, no I/O error), and a GET is safe to repeat.
+   */
+  private Version fetch(String key, Version known) {
+    for (int attempt = 1; ; attempt++) {
+      ReadOutcome read = store.read(key, attempt == 1 && known != null ? known.etag() : null);
+      switch (read.result()) {
+        case NOT_MODIFIED:
+          return known;
+        case MISSING:
+          return null;
+        case FOUND:
+        default:
+          try {
+            return new Version(LockRecordCodec.decode(read.body()), read.etag(), false);
+          } catch (IllegalArgumentException e) {
+            if (attempt == CORRUPT_READ_ATTEMPTS) {
+              throw new S3LockException(S3LockException.Kind.CORRUPT_RECORD, "s3://" + store.bucket() + "/" + key
+                  + " is not a lock record this version can read (" + e.getMessage() + "). If nothing else should"
+                  + " write there, delete the object; otherwise give s3-lock a key prefix of its own.", e);
+            }
+            log.debug("s3://{}/{} did not decode ({}); reading it again", store.bucket(), key, e.getMessage());
+          }
+      }
     }
   }
 

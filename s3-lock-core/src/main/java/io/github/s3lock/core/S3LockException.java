@@ -19,6 +19,11 @@ public class S3LockException extends RuntimeException {
     STORE_NOT_CONFORMANT,
     /** The store could not be reached, or kept failing (5xx, timeouts) after the SDK's retries. */
     UNAVAILABLE,
+    /**
+     * The calling thread was interrupted during a request (its interrupt flag is set again). A write may have been
+     * applied; the lock then frees itself at its {@code lockUntil}.
+     */
+    INTERRUPTED,
     /** A lock object holds something that is not a lock record this version understands. */
     CORRUPT_RECORD,
     /** The store rejected a request for another reason (the message has its status and error code). */

@@ -298,6 +298,32 @@ abstract class AbstractS3LockClientContractTest {
   }
 
   @Test
+  void readsATornBodyAgainInsteadOfCallingItCorrupt() {
+    String lock = name("torn");
+    assertThat(nodeA.tryAcquire(lock, later(MINUTE))).isPresent();
+    requestsB.reset();
+    S3Client tornS3 = store().newClient(requestsB, new FaultInjector().next(Fault.TORN_READ));
+    S3LockClient reader = S3LockClient.builder().s3Client(tornS3).bucket(bucket).keyPrefix("locks/").clock(clock)
+        .probe(false).dialect(nodeA.dialect()).build();
+    assertThat(reader.read(lock)).hasValueSatisfying(r -> assertThat(r.lockedBy()).isEqualTo("node-a"));
+    assertThat(requestsB.requests()).hasToString("[GET=200, GET=200]");
+    tornS3.close();
+  }
+
+  @Test
+  void keepsTheInterruptFlagAndSaysSo() {
+    Thread.currentThread().interrupt();
+    try {
+      assertThatThrownBy(() -> nodeA.tryAcquire(name("interrupted"), later(MINUTE)))
+          .isInstanceOfSatisfying(S3LockException.class,
+              e -> assertThat(e.kind()).isEqualTo(S3LockException.Kind.INTERRUPTED));
+      assertThat(Thread.currentThread().isInterrupted()).isTrue();
+    } finally {
+      Thread.interrupted();
+    }
+  }
+
+  @Test
   void exactlyOneWinnerPerRoundAmong32Racers() throws Exception {
     int racers = 32;
     int rounds = 50;

@@ -35,7 +35,12 @@ public final class FaultInjector implements ExecutionInterceptor {
     /** The write goes to a sink key instead (not applied); the client sees 409 ConditionalRequestConflict. */
     NOT_APPLIED_409,
     /** Every attempt of the write goes to a sink key (not applied); the client sees 503 SlowDown until the SDK gives up. */
-    NOT_APPLIED_503
+    NOT_APPLIED_503,
+    /**
+     * For the next GET instead of the next PUT: the client gets the first half of the body with status 200, as
+     * S3Mock sometimes serves a GET that overlaps a PUT of the same key.
+     */
+    TORN_READ
   }
 
   private static final ExecutionAttribute<Planned> FAULT = new ExecutionAttribute<>("s3lock.FaultInjector.fault");
@@ -53,18 +58,19 @@ public final class FaultInjector implements ExecutionInterceptor {
     }
 
     boolean appliesToThisAttempt() {
-      return fault != Fault.APPLIED_THEN_500 || !firstAttemptDone;
+      return (fault != Fault.APPLIED_THEN_500 && fault != Fault.TORN_READ) || !firstAttemptDone;
     }
   }
   private static final String SINK_SUFFIX = ".s3lock-fault-sink";
 
   private final Deque<Fault> queue = new ArrayDeque<>();
+  private final Deque<Fault> readQueue = new ArrayDeque<>();
   private volatile boolean stripConditions;
   private int injected;
 
   /** Applies {@code fault} to the next PUT call (after any already queued). */
   public synchronized FaultInjector next(Fault fault) {
-    queue.add(fault);
+    (fault == Fault.TORN_READ ? readQueue : queue).add(fault);
     return this;
   }
 
@@ -80,12 +86,22 @@ public final class FaultInjector implements ExecutionInterceptor {
   }
 
   public synchronized int pending() {
-    return queue.size();
+    return queue.size() + readQueue.size();
   }
 
   @Override
   public SdkHttpRequest modifyHttpRequest(Context.ModifyHttpRequest context, ExecutionAttributes attributes) {
     SdkHttpRequest request = context.httpRequest();
+    if (request.method() == SdkHttpMethod.GET) {
+      synchronized (this) {
+        Fault fault = readQueue.poll();
+        if (fault != null) {
+          injected++;
+          attributes.putAttribute(FAULT, new Planned(fault));
+        }
+      }
+      return request;
+    }
     if (request.method() != SdkHttpMethod.PUT) {
       return request;
     }
@@ -109,14 +125,26 @@ public final class FaultInjector implements ExecutionInterceptor {
     return builder.build();
   }
 
+  private static InputStream firstHalf(InputStream body) {
+    try (body) {
+      byte[] all = body.readAllBytes();
+      return new ByteArrayInputStream(java.util.Arrays.copyOf(all, all.length / 2));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   @Override
   public SdkHttpResponse modifyHttpResponse(Context.ModifyHttpResponse context, ExecutionAttributes attributes) {
     Planned planned = attributes.getAttribute(FAULT);
     if (planned == null || !planned.appliesToThisAttempt()) {
       return context.httpResponse();
     }
+    if (planned.fault == Fault.TORN_READ) {
+      return context.httpResponse().toBuilder().removeHeader("Content-Length").build();
+    }
     int status = switch (planned.fault) {
-      case APPLIED_THEN_500 -> 500;
+      case APPLIED_THEN_500, TORN_READ -> 500;
       case NOT_APPLIED_409 -> 409;
       case NOT_APPLIED_503 -> 503;
     };
@@ -132,8 +160,11 @@ public final class FaultInjector implements ExecutionInterceptor {
       return context.responseBody();
     }
     planned.firstAttemptDone = true;
+    if (planned.fault == Fault.TORN_READ) {
+      return context.responseBody().map(FaultInjector::firstHalf);
+    }
     String code = switch (planned.fault) {
-      case APPLIED_THEN_500 -> "InternalError";
+      case APPLIED_THEN_500, TORN_READ -> "InternalError";
       case NOT_APPLIED_409 -> "ConditionalRequestConflict";
       case NOT_APPLIED_503 -> "SlowDown";
     };
