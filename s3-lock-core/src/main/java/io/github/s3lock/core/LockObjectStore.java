@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
@@ -20,6 +22,7 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * The one place that talks to S3 and decides what an answer means for the protocol: 200 / 304 / 404 / 409 /
@@ -141,6 +144,26 @@ final class LockObjectStore {
         }
         log.debug("Reading s3://{}/{} broke off ({}); reading again", bucket, key, e.toString());
       }
+    }
+  }
+
+  /** Every key under {@code prefix}, for inspection (needs {@code s3:ListBucket}); never used to take a lock. */
+  List<String> listKeys(String prefix) {
+    try {
+      return s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix).expectedBucketOwner(expectedBucketOwner))
+          .contents().stream().map(S3Object::key).collect(Collectors.toList());
+    } catch (S3Exception e) {
+      if (e.statusCode() == 403) {
+        throw new S3LockException(S3LockException.Kind.ACCESS_DENIED, "Access denied (403) listing s3://" + bucket
+            + "/" + keyPrefix + ": listing locks needs s3:ListBucket on arn:aws:s3:::" + bucket
+            + " (taking locks does not).", e);
+      }
+      throw failure("LIST", prefix, e);
+    } catch (SdkClientException e) {
+      if (interrupted(e)) {
+        throw interruptedDuring("LIST", prefix, e);
+      }
+      throw unavailable("LIST", prefix, e);
     }
   }
 

@@ -3,6 +3,8 @@ package io.github.s3lock.core;
 import java.net.InetAddress;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -164,6 +166,79 @@ public final class S3LockClient {
   public Optional<LockRecord> read(String name) {
     String key = keys.keyFor(name);
     return Optional.ofNullable(readBack(key, null)).map(Version::record);
+  }
+
+  /**
+   * Every lock under the key prefix with its current record, for operators (one LIST request per 1,000 keys and
+   * one GET per lock). Needs {@code s3:ListBucket}, which taking locks does not.
+   *
+   * @throws S3LockException of kind CORRUPT_RECORD naming the key of an object that is not a lock record
+   */
+  public List<LockRecord> list() {
+    List<LockRecord> records = new ArrayList<>();
+    String reserved = keys.reservedKey("");
+    for (String key : store.listKeys(keys.prefix())) {
+      if (key.startsWith(reserved) || key.substring(keys.prefix().length()).contains("/")) {
+        continue; // s3-lock's own objects, or another prefix nested under ours
+      }
+      Version current = readBack(key, null);
+      if (current != null) {
+        records.add(current.record());
+      }
+    }
+    return records;
+  }
+
+  /** What {@link #releaseAsOperator} did, and the record it found. */
+  public record OperatorRelease(Result result, LockRecord found) {
+    public enum Result {
+      /** The lock was held (or kept by lockAtLeastUntil) and is now free. */
+      RELEASED,
+      /** It was free already: nothing written. */
+      ALREADY_FREE,
+      /** It is held and {@code evenIfHeld} was false: nothing written. */
+      HELD,
+      /** Someone wrote it between our read and our write: nothing released; look again. */
+      CHANGED,
+      /** There is no such lock. */
+      MISSING
+    }
+  }
+
+  /**
+   * Frees a lock on behalf of an operator: reads it, then rewrites it with {@code lockUntil = now}, conditional
+   * on the ETag just read, so a lock taken in between is never clobbered. The holder's next release or extend
+   * fails (its ETag is gone) and is logged as a lost lease. Without {@code evenIfHeld}, refuses a lock whose
+   * {@code lockUntil} has not passed.
+   */
+  public OperatorRelease releaseAsOperator(String name, boolean evenIfHeld) {
+    String key = keys.keyFor(name);
+    ensureReady();
+    Version current = readBack(key, null);
+    if (current == null) {
+      return new OperatorRelease(OperatorRelease.Result.MISSING, null);
+    }
+    if (expired(current.record())) {
+      return new OperatorRelease(OperatorRelease.Result.ALREADY_FREE, current.record());
+    }
+    if (!evenIfHeld) {
+      return new OperatorRelease(OperatorRelease.Result.HELD, current.record());
+    }
+    // A nonce of our own: were the holder's nonce kept, the holder's own release could write the very same body
+    // and mistake our write for its own.
+    LockRecord held = current.record();
+    LockRecord freed = new LockRecord(held.name(), clock.now(), held.lockedAt(), lockedBy + " (operator release)",
+        UUID.randomUUID().toString(), held.token(), held.revision() + 1);
+    ConditionalWriteOutcome outcome = store.replace(key, dialect.ifMatch(current.etag()),
+        LockRecordCodec.encode(freed));
+    if (outcome.isWritten()) {
+      remember(key, new Version(freed, outcome.etag(), false));
+      return new OperatorRelease(OperatorRelease.Result.RELEASED, current.record());
+    }
+    Version after = readBack(key, outcome);
+    boolean applied = after != null && after.record().equals(freed);
+    return new OperatorRelease(applied ? OperatorRelease.Result.RELEASED : OperatorRelease.Result.CHANGED,
+        current.record());
   }
 
   /**

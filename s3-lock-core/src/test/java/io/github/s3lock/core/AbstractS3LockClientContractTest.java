@@ -324,6 +324,32 @@ abstract class AbstractS3LockClientContractTest {
   }
 
   @Test
+  void listsEveryLockUnderThePrefix() {
+    String held = name("listed-held");
+    String free = name("listed-free");
+    nodeA.tryAcquire(held, later(MINUTE)).orElseThrow();
+    nodeB.release(nodeB.tryAcquire(free, later(MINUTE)).orElseThrow(), clock.instant());
+    assertThat(nodeA.list()).extracting(LockRecord::name).contains(held, free, "warm-up")
+        .noneMatch(n -> n.startsWith(".s3-lock"));
+  }
+
+  @Test
+  void operatorReleaseRefusesAHeldLockUnlessForcedAndNeverClobbersANewerHolder() {
+    String lock = name("operator");
+    Lease lease = nodeA.tryAcquire(lock, later(MINUTE)).orElseThrow();
+    assertThat(nodeB.releaseAsOperator(lock, false).result()).isEqualTo(S3LockClient.OperatorRelease.Result.HELD);
+    S3LockClient.OperatorRelease forced = nodeB.releaseAsOperator(lock, true);
+    assertThat(forced.result()).isEqualTo(S3LockClient.OperatorRelease.Result.RELEASED);
+    assertThat(forced.found().lockedBy()).isEqualTo("node-a");
+    assertThat(nodeA.release(lease, clock.instant())).isFalse(); // its ETag is gone: fenced out
+    assertThat(nodeB.releaseAsOperator(lock, false).result())
+        .isEqualTo(S3LockClient.OperatorRelease.Result.ALREADY_FREE);
+    assertThat(nodeB.releaseAsOperator(name("never"), true).result())
+        .isEqualTo(S3LockClient.OperatorRelease.Result.MISSING);
+    assertThat(nodeA.tryAcquire(lock, later(MINUTE))).isPresent();
+  }
+
+  @Test
   void exactlyOneWinnerPerRoundAmong32Racers() throws Exception {
     int racers = 32;
     int rounds = 50;
