@@ -40,13 +40,16 @@ final class LockObjectStore {
   private final String keyPrefix;
   private final String expectedBucketOwner;
   private final StoreClock clock;
+  private final LockListener listener;
 
-  LockObjectStore(S3Client s3, String bucket, String keyPrefix, String expectedBucketOwner, StoreClock clock) {
+  LockObjectStore(S3Client s3, String bucket, String keyPrefix, String expectedBucketOwner, StoreClock clock,
+      LockListener listener) {
     this.s3 = s3;
     this.bucket = bucket;
     this.keyPrefix = keyPrefix;
     this.expectedBucketOwner = expectedBucketOwner;
     this.clock = clock;
+    this.listener = listener;
   }
 
   String bucket() {
@@ -75,9 +78,11 @@ final class LockObjectStore {
     try {
       PutObjectResponse response = s3.putObject(request.build(), RequestBody.fromBytes(body));
       observe(sent, response.sdkHttpResponse());
+      listener.requestSent("PUT", response.sdkHttpResponse().statusCode());
       return ConditionalWriteOutcome.written(response.eTag());
     } catch (S3Exception e) {
       observe(sent, e);
+      listener.requestSent("PUT", e.statusCode());
       int status = e.statusCode();
       String code = errorCode(e);
       if (status == 412) {
@@ -96,6 +101,7 @@ final class LockObjectStore {
       }
       throw failure("PUT", key, e);
     } catch (SdkClientException e) {
+      listener.requestSent("PUT", 0);
       if (interrupted(e)) {
         throw interruptedDuring("PUT", key, e);
       }
@@ -119,10 +125,12 @@ final class LockObjectStore {
       Instant sent = clock.localNow();
       try (ResponseInputStream<GetObjectResponse> in = s3.getObject(request)) {
         observe(sent, in.response().sdkHttpResponse());
+        listener.requestSent("GET", in.response().sdkHttpResponse().statusCode());
         byte[] body = readLimited(in, key);
         return ReadOutcome.found(in.response().eTag(), body);
       } catch (S3Exception e) {
         observe(sent, e);
+        listener.requestSent("GET", e.statusCode());
         int status = e.statusCode();
         if (status == 304) {
           return ReadOutcome.of(ReadOutcome.Result.NOT_MODIFIED);
@@ -132,6 +140,7 @@ final class LockObjectStore {
         }
         throw failure("GET", key, e);
       } catch (SdkClientException e) {
+        listener.requestSent("GET", 0);
         if (interrupted(e)) {
           throw interruptedDuring("GET", key, e);
         }
@@ -151,7 +160,11 @@ final class LockObjectStore {
   List<String> listKeys(String prefix) {
     try {
       return s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix).expectedBucketOwner(expectedBucketOwner))
-          .contents().stream().map(S3Object::key).collect(Collectors.toList());
+          .stream()
+          .peek(page -> listener.requestSent("LIST", page.sdkHttpResponse().statusCode()))
+          .flatMap(page -> page.contents().stream())
+          .map(S3Object::key)
+          .collect(Collectors.toList());
     } catch (S3Exception e) {
       if (e.statusCode() == 403) {
         throw new S3LockException(S3LockException.Kind.ACCESS_DENIED, "Access denied (403) listing s3://" + bucket
@@ -170,9 +183,12 @@ final class LockObjectStore {
   /** Best-effort delete of s3-lock's own objects (probe); lock objects are never deleted. */
   boolean deleteQuietly(String key) {
     try {
-      s3.deleteObject(b -> b.bucket(bucket).key(key).expectedBucketOwner(expectedBucketOwner));
+      int status = s3.deleteObject(b -> b.bucket(bucket).key(key).expectedBucketOwner(expectedBucketOwner))
+          .sdkHttpResponse().statusCode();
+      listener.requestSent("DELETE", status);
       return true;
     } catch (RuntimeException e) {
+      listener.requestSent("DELETE", e instanceof S3Exception s3e ? s3e.statusCode() : 0);
       log.debug("Could not delete s3://{}/{} ({}); grant s3:DeleteObject on the prefix or add a lifecycle rule",
           bucket, key, e.getClass().getSimpleName());
       return false;

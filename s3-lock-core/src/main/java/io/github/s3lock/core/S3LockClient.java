@@ -1,6 +1,7 @@
 package io.github.s3lock.core;
 
 import java.net.InetAddress;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -46,6 +47,7 @@ public final class S3LockClient {
   private final StoreClock clock;
   private final String lockedBy;
   private final boolean probeEnabled;
+  private final LockListener listener;
   private volatile StoreDialect dialect;
   private volatile boolean ready;
   private final Object readyLock = new Object();
@@ -59,7 +61,8 @@ public final class S3LockClient {
   private S3LockClient(Builder b) {
     this.keys = new KeyLayout(b.keyPrefix);
     this.clock = new StoreClock(b.timeMode, b.clock);
-    this.store = new LockObjectStore(b.s3, b.bucket, b.keyPrefix, b.expectedBucketOwner, clock);
+    this.listener = b.listener;
+    this.store = new LockObjectStore(b.s3, b.bucket, b.keyPrefix, b.expectedBucketOwner, clock, listener);
     this.lockedBy = b.lockedBy;
     this.probeEnabled = b.probe;
     this.dialect = b.dialect;
@@ -80,6 +83,19 @@ public final class S3LockClient {
   public Optional<Lease> tryAcquire(String name, Instant lockUntil) {
     String key = keys.keyFor(name);
     Objects.requireNonNull(lockUntil, "lockUntil");
+    long started = System.nanoTime();
+    try {
+      Optional<Lease> lease = acquire(name, key, lockUntil);
+      listener.attempted(name, lease.isPresent() ? LockListener.AttemptOutcome.ACQUIRED
+          : LockListener.AttemptOutcome.HELD, Duration.ofNanos(System.nanoTime() - started));
+      return lease;
+    } catch (S3LockException e) {
+      listener.attempted(name, LockListener.AttemptOutcome.ERROR, Duration.ofNanos(System.nanoTime() - started));
+      throw e;
+    }
+  }
+
+  private Optional<Lease> acquire(String name, String key, Instant lockUntil) {
     ensureReady();
     Instant until = clock.toStore(lockUntil);
     String owner = UUID.randomUUID().toString();
@@ -147,7 +163,11 @@ public final class S3LockClient {
   public boolean release(Lease lease, Instant lockUntil) {
     Instant now = clock.now();
     Instant until = clock.toStore(lockUntil);
-    return rewrite(lease, until.isAfter(now) ? until : now, "release").isPresent();
+    boolean released = rewrite(lease, until.isAfter(now) ? until : now, "release").isPresent();
+    if (released) {
+      listener.released(lease.name(), Duration.between(lease.record().lockedAt(), now));
+    }
+    return released;
   }
 
   /**
@@ -304,6 +324,7 @@ public final class S3LockClient {
   }
 
   private void warnLost(Lease lease, String operation, Version current) {
+    listener.leaseLost(lease.name());
     if (current == null) {
       log.warn("Could not {} lock '{}': its object s3://{}/{} was deleted while we held it (token {})",
           operation, lease.name(), store.bucket(), lease.key(), lease.token());
@@ -421,8 +442,15 @@ public final class S3LockClient {
     private boolean probe = true;
     private StoreDialect dialect = StoreDialect.AWS;
     private String expectedBucketOwner;
+    private LockListener listener = LockListener.NONE;
 
     private Builder() {}
+
+    /** Told about every attempt, request, release and lost lease, e.g. for metrics; default none. */
+    public Builder listener(LockListener listener) {
+      this.listener = listener;
+      return this;
+    }
 
     /** The client to use; configure its region, credentials and retries as for any S3 access. */
     public Builder s3Client(S3Client s3) {
@@ -497,6 +525,7 @@ public final class S3LockClient {
       Objects.requireNonNull(timeMode, "timeMode");
       Objects.requireNonNull(clock, "clock");
       Objects.requireNonNull(dialect, "dialect");
+      Objects.requireNonNull(listener, "listener (use LockListener.NONE for none)");
       return new S3LockClient(this);
     }
 

@@ -350,6 +350,52 @@ abstract class AbstractS3LockClientContractTest {
   }
 
   @Test
+  void tellsItsListenerEveryAttemptRequestReleaseAndLostLease() {
+    List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
+    LockListener listener = new LockListener() {
+      @Override
+      public void attempted(String lockName, AttemptOutcome outcome, Duration latency) {
+        assertThat(latency).isPositive();
+        events.add("attempt " + outcome);
+      }
+
+      @Override
+      public void requestSent(String method, int status) {
+        events.add(method + " " + status);
+      }
+
+      @Override
+      public void released(String lockName, Duration heldFor) {
+        events.add("released after " + heldFor.toSeconds() + " s");
+      }
+
+      @Override
+      public void leaseLost(String lockName) {
+        events.add("lost");
+      }
+    };
+    S3LockClient observed = S3LockClient.builder().s3Client(s3A).bucket(bucket).keyPrefix("locks/").clock(clock)
+        .probe(false).dialect(nodeA.dialect()).listener(listener).build();
+    String lock = name("observed");
+    Lease lease = observed.tryAcquire(lock, later(Duration.ofSeconds(10))).orElseThrow();
+    assertThat(observed.tryAcquire(lock, later(MINUTE))).isEmpty();
+    clock.advance(Duration.ofSeconds(3));
+    observed.release(lease, clock.instant());
+    Lease second = observed.tryAcquire(lock, later(Duration.ofSeconds(1))).orElseThrow();
+    assertThat(events).containsExactly("PUT 200", "attempt ACQUIRED", "attempt HELD", "PUT 200",
+        "released after 3 s", "PUT 200", "attempt ACQUIRED");
+    clock.advance(Duration.ofSeconds(2));
+    nodeB.tryAcquire(lock, later(MINUTE)).orElseThrow();
+    events.clear();
+    assertThat(observed.release(second, clock.instant())).isFalse();
+    assertThat(events).containsExactly("PUT 412", "GET 200", "lost");
+    events.clear();
+    assertThatThrownBy(() -> S3LockClient.builder().s3Client(s3A).bucket("no-such-bucket-" + System.nanoTime())
+        .clock(clock).probe(false).listener(listener).build().tryAcquire("x", later(MINUTE)));
+    assertThat(events).containsExactly("PUT 404", "attempt ERROR");
+  }
+
+  @Test
   void exactlyOneWinnerPerRoundAmong32Racers() throws Exception {
     int racers = 32;
     int rounds = 50;

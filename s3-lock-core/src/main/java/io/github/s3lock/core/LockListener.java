@@ -1,0 +1,40 @@
+package io.github.s3lock.core;
+
+import java.time.Duration;
+
+/**
+ * Told what an {@link S3LockClient} does, for metrics and logs (s3-lock-micrometer implements it). Called on the
+ * thread that made the call, after the fact; implementations must be fast and must not throw.
+ */
+public interface LockListener {
+
+  /** A listener that does nothing: the default. */
+  LockListener NONE = new LockListener() {};
+
+  /** How a {@link S3LockClient#tryAcquire} call ended. */
+  enum AttemptOutcome {
+    /** The lock was taken. */
+    ACQUIRED,
+    /** Someone holds it, or won the race for it. */
+    HELD,
+    /** An {@link S3LockException} was thrown. */
+    ERROR
+  }
+
+  /** One {@code tryAcquire} call: its outcome and how long it took, S3 requests included. */
+  default void attempted(String lockName, AttemptOutcome outcome, Duration latency) {}
+
+  /**
+   * One S3 request as the protocol saw it (after the SDK's retries).
+   *
+   * @param method {@code PUT}, {@code GET}, {@code DELETE} or {@code LIST}
+   * @param status the HTTP status, or 0 when no answer arrived (timeout, I/O error)
+   */
+  default void requestSent(String method, int status) {}
+
+  /** A lease was released; {@code heldFor} runs from its acquisition to the release, in store time. */
+  default void released(String lockName, Duration heldFor) {}
+
+  /** A lease turned out to be lost when its holder tried to release or extend it. */
+  default void leaseLost(String lockName) {}
+}
