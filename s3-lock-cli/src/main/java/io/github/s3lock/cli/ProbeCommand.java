@@ -17,7 +17,8 @@ import software.amazon.awssdk.services.s3.S3Client;
         "Writes a few throwaway objects under PREFIX.s3-lock-probe/ and deletes them (6 PUTs, 1-2 DELETEs)."},
     footerHeading = "%nExample:%n",
     footer = {"  s3-lock probe --bucket my-bucket --endpoint http://127.0.0.1:7480 --path-style",
-        "Exit code 0 when the store is SAFE for locking, 2 when it is NOT SAFE, 1 on an error."})
+        "Exit code 0 when the store is SAFE for locking, 2 when it is NOT SAFE,",
+        "1 on an error."})
 final class ProbeCommand extends StoreCommand {
 
   @Override

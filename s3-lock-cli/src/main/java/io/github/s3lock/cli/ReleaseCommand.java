@@ -18,8 +18,10 @@ import software.amazon.awssdk.services.s3.S3Client;
         "Without --force, a lock that is still held is left alone and its holder is named."},
     footerHeading = "%nExamples:%n",
     footer = {"  s3-lock release --bucket my-bucket report.daily",
-        "  s3-lock release --bucket my-bucket report.daily --force    the holder is gone for sure",
-        "Exit code 0 released or already free, 3 not released (held, or changed meanwhile), 4 no such lock."})
+        "  # the holder is gone for sure:",
+        "  s3-lock release --bucket my-bucket report.daily --force",
+        "Exit code 0 released or already free, 3 not released (held, or changed",
+        "meanwhile), 4 no such lock."})
 final class ReleaseCommand extends StoreCommand {
 
   @Parameters(paramLabel = "NAME", description = "The lock name, as your application names it.")

@@ -18,7 +18,7 @@ class S3LockCliTest {
 
     assertThat(run.exitCode()).isEqualTo(0);
     assertThat(run.out()).contains("probe", "list", "show", "release", "Examples:", "Exit codes:",
-        "s3-lock probe   --bucket my-bucket");
+        "s3-lock probe --bucket my-bucket", "64  bad command line");
   }
 
   @Test
