@@ -5,6 +5,7 @@ import static java.util.concurrent.TimeUnit.NANOSECONDS;
 import static java.util.concurrent.TimeUnit.SECONDS;
 
 import io.github.s3lock.core.Lease;
+import io.github.s3lock.core.LockListener;
 import io.github.s3lock.core.S3LockClient;
 import io.github.s3lock.core.S3LockException;
 import io.github.s3lock.core.TimeMode;
@@ -67,6 +68,7 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
   private String s3ClientSupplier;
   private String tablePrefix = "QRTZ_";
   private String schedName = "QuartzScheduler";
+  private LockListener lockListener = LockListener.NONE;
 
   private final S3Client givenClient;
   private volatile S3LockClient client;
@@ -354,6 +356,7 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
           .lockedBy(lockedBy != null ? lockedBy : defaultLockedBy())
           .timeMode(mode)
           .expectedBucketOwner(expectedBucketOwner)
+          .listener(lockListener)
           .build();
     } catch (SdkClientException | IllegalArgumentException | IllegalStateException e) {
       throw new LockException("Cannot set up the S3 lock handler of scheduler '" + schedName + "' (check"
@@ -474,6 +477,15 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
   /** A public {@code Supplier<S3Client>} class with a no-arg constructor, to build the S3 client yourself. */
   public void setS3ClientSupplier(String s3ClientSupplier) {
     this.s3ClientSupplier = s3ClientSupplier;
+  }
+
+  /**
+   * Told about every lock attempt, S3 request, release and lost lease (e.g. s3-lock-micrometer's
+   * {@code MicrometerLockListener}); default {@link LockListener#NONE}. Set it in code before the scheduler
+   * starts: Quartz's properties cannot carry an object, and it skips setters it has no property for.
+   */
+  public void setLockListener(LockListener lockListener) {
+    this.lockListener = lockListener == null ? LockListener.NONE : lockListener;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.github.s3lock.shedlock;
 
 import io.github.s3lock.core.Lease;
+import io.github.s3lock.core.LockListener;
 import io.github.s3lock.core.S3LockClient;
 import io.github.s3lock.core.S3LockException;
 import io.github.s3lock.core.StoreDialect;
@@ -65,7 +66,8 @@ public final class S3LockProvider implements ExtensibleLockProvider {
         // ShedLock's clock, so that lockAtMostUntil/lockAtLeastUntil (computed with it) and expiry agree, and
         // tests that replace ClockProvider's clock move ours too. In server mode it is corrected by the offset.
         .clock(config.clock)
-        .probe(config.probe);
+        .probe(config.probe)
+        .listener(config.listener);
     if (config.lockedBy != null) {
       core.lockedBy(config.lockedBy);
     }
@@ -153,6 +155,7 @@ public final class S3LockProvider implements ExtensibleLockProvider {
     private StoreDialect dialect;
     private String expectedBucketOwner;
     private InstantSource clock = ClockProvider::now;
+    private LockListener listener = LockListener.NONE;
 
     private Builder() {}
 
@@ -221,6 +224,15 @@ public final class S3LockProvider implements ExtensibleLockProvider {
       return this;
     }
 
+    /**
+     * Told about every lock attempt, S3 request, release and lost lease, e.g. s3-lock-micrometer's
+     * {@code MicrometerLockListener}; default {@link LockListener#NONE}.
+     */
+    public Builder listener(LockListener listener) {
+      this.listener = listener;
+      return this;
+    }
+
     /** The local clock; tests only (nodes with skewed clocks). Default: ShedLock's {@link ClockProvider}. */
     Builder clock(InstantSource clock) {
       this.clock = clock;
@@ -246,6 +258,7 @@ public final class S3LockProvider implements ExtensibleLockProvider {
       b.dialect = dialect;
       b.expectedBucketOwner = expectedBucketOwner;
       b.clock = clock;
+      b.listener = listener;
       return b;
     }
   }
