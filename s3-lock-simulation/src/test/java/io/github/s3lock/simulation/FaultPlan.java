@@ -1,0 +1,100 @@
+package io.github.s3lock.simulation;
+
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * Decides, with seeded randomness, which fault (if any) hits each request, and counts what it injected.
+ * Thread-safe (the Quartz run uses real threads); in the simulation only one thread runs at a time, so the
+ * sequence of random draws, and with it the run, depends on the seed alone.
+ */
+final class FaultPlan {
+
+  /** How often each fault strikes, per request (0 = never). */
+  record Rates(double faultPerRequest, double spikePerRequest, long maxSpikeMillis, double burstPerRequest,
+      long maxBurstMillis) {
+
+    static final Rates NONE = new Rates(0, 0, 0, 0, 0);
+
+    /** Faults on about 4% of requests, a latency spike on 1%, and a 503 burst every ~2,000 requests. */
+    static Rates hostile(long maxSpikeMillis) {
+      return new Rates(0.04, 0.01, maxSpikeMillis, 0.0005, 2000);
+    }
+  }
+
+  private static final Fault[] WRITE_FAULTS = {Fault.DROPPED_BEFORE_APPLY, Fault.APPLIED_RESPONSE_LOST,
+      Fault.APPLIED_THEN_500, Fault.APPLIED_THEN_503, Fault.CONFLICT_409, Fault.ERROR_500};
+  private static final Fault[] READ_FAULTS = {Fault.DROPPED_BEFORE_APPLY, Fault.ERROR_500, Fault.BODY_BROKEN_OFF};
+
+  private final Random random;
+  private final Rates rates;
+  private final Map<Fault, Long> injected = new EnumMap<>(Fault.class);
+  private long burstUntil = Long.MIN_VALUE;
+  private long requests;
+  private final Set<Long> faultedCalls = new HashSet<>();
+
+  FaultPlan(Random random, Rates rates) {
+    this.random = random;
+    this.rates = rates;
+  }
+
+  Random random() {
+    return random;
+  }
+
+  /** The fault for the next request of lock call {@code call}, or null. */
+  synchronized Fault next(boolean write, long now, long call) {
+    requests++;
+    Fault fault = draw(write, now);
+    if (fault != null && fault != Fault.LATENCY_SPIKE) {
+      faultedCalls.add(call);
+    }
+    return fault;
+  }
+
+  private Fault draw(boolean write, long now) {
+    if (rates.burstPerRequest() > 0 && random.nextDouble() < rates.burstPerRequest()) {
+      burstUntil = now + Timeline.millis(200 + random.nextInt((int) rates.maxBurstMillis()));
+    }
+    if (now < burstUntil && random.nextDouble() < 0.8) {
+      return count(Fault.SLOWDOWN_503);
+    }
+    if (random.nextDouble() < rates.faultPerRequest()) {
+      Fault[] kinds = write ? WRITE_FAULTS : READ_FAULTS;
+      return count(kinds[random.nextInt(kinds.length)]);
+    }
+    if (random.nextDouble() < rates.spikePerRequest()) {
+      return count(Fault.LATENCY_SPIKE);
+    }
+    return null;
+  }
+
+  /** One-way latency of a request or response: a few milliseconds, or a spike. */
+  synchronized long latencyNanos(boolean spike) {
+    if (spike) {
+      return Timeline.millis(100 + random.nextInt((int) Math.max(1, rates.maxSpikeMillis() - 100)));
+    }
+    return 1_000_000L + random.nextInt(15_000_000);
+  }
+
+  private Fault count(Fault fault) {
+    injected.merge(fault, 1L, Long::sum);
+    return fault;
+  }
+
+  /** The lock calls that had a request failed or dropped by an injected fault. */
+  synchronized Set<Long> faultedCalls() {
+    return Set.copyOf(faultedCalls);
+  }
+
+  synchronized long requests() {
+    return requests;
+  }
+
+  synchronized Map<Fault, Long> injected() {
+    return new EnumMap<>(injected);
+  }
+}
