@@ -22,7 +22,9 @@ import net.javacrumbs.shedlock.core.SimpleLock;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.annotation.ImportCandidates;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -154,6 +156,13 @@ class S3LockAutoConfigurationTest {
           assertThat(context).hasSingleBean(S3LockProvider.class).doesNotHaveBean(LockListener.class);
           assertThat(lock(context.getBean(LockProvider.class), "report")).isPresent();
         });
+  }
+
+  @Test
+  void isRegisteredForBootToFind() {
+    // What @SpringBootApplication reads; the runner above is handed the class directly.
+    assertThat(ImportCandidates.load(AutoConfiguration.class, getClass().getClassLoader()).getCandidates())
+        .contains(S3LockAutoConfiguration.class.getName());
   }
 
   private static String[] storeProperties(String prefix) {
