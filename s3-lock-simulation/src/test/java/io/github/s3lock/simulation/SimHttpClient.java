@@ -47,6 +47,10 @@ final class SimHttpClient implements SdkHttpClient {
     crashed = true;
   }
 
+  boolean crashed() {
+    return crashed;
+  }
+
   /** Requests wait until {@code until} (ground nanos) before they leave, as when the whole process is frozen. */
   void stallUntil(long until) {
     stalledUntil = until;

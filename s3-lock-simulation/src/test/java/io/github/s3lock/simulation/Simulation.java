@@ -101,7 +101,7 @@ final class Simulation {
     } finally {
       ClockProvider.setClock(Clock.systemUTC());
     }
-    Checker.Setup setup = new Checker.Setup(config.serverTime(), Timeline.millis(config.clockBoundMillis()),
+    Checker.Setup setup = new Checker.Setup(Timeline.EPOCH, false, config.serverTime(), Timeline.millis(config.clockBoundMillis()),
         store.serverClockOffset().toNanos(), Timeline.millis(MAX_LOCK_AT_MOST_MILLIS), end, BUCKET,
         node -> node % 2 == 0 ? Set.of(LockException.class) : Set.of(S3LockException.class), faults.faultedCalls());
     List<InMemoryS3.AppliedWrite> writes = store.writes();

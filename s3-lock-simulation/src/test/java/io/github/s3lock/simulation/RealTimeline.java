@@ -1,0 +1,30 @@
+package io.github.s3lock.simulation;
+
+import java.time.Instant;
+import java.util.concurrent.locks.LockSupport;
+
+/** Ground truth for runs on real threads: the system clock, read monotonically from the run's start. */
+final class RealTimeline implements Timeline {
+
+  private final Instant start = Instant.now();
+  private final long startNanos = System.nanoTime();
+
+  @Override
+  public long nanos() {
+    return System.nanoTime() - startNanos;
+  }
+
+  @Override
+  public void sleep(long nanos) {
+    LockSupport.parkNanos(nanos);
+  }
+
+  @Override
+  public Instant instant() {
+    return start.plusNanos(nanos());
+  }
+
+  Instant start() {
+    return start;
+  }
+}
