@@ -62,12 +62,17 @@ public final class LockBenchmarks {
       shedLockTicks(server.store());
       md.append("### Latency per operation\n\n")
           .append("Wall time of one call (S3 round trips included), ").append(LATENCY_SAMPLES)
-          .append(" samples each, after warm-up.\n\n")
+          .append(" samples each after warm-up (").append(LATENCY_SAMPLES / 3)
+          .append(" with added latency, which an interceptor adds before every request).\n\n")
           .append("| store | operation | p50 ms | p99 ms |\n|---|---|---:|---:|\n");
-      latency(server.store(), "S3Mock 5.2, one worker (loopback)");
+      latency(server.store(), "S3Mock 5.2, one worker (loopback)", 0);
+      latency(server.store(), "S3Mock + 10 ms per request (about S3 Express)", 10);
+      latency(server.store(), "S3Mock + 60 ms per request (about S3 Standard)", 60);
+      clientCost(server.store());
     }
     if (TestStore.isConfigured(TestStore.RADOSGW)) {
-      latency(TestStore.fromEnvironment(TestStore.RADOSGW), "Ceph radosgw 16.2 (loopback)");
+      md.append("\nOn Ceph radosgw:\n\n| store | operation | p50 ms | p99 ms |\n|---|---|---:|---:|\n");
+      latency(TestStore.fromEnvironment(TestStore.RADOSGW), "Ceph radosgw 16.2 (loopback)", 0);
     }
     md.append('\n');
   }
@@ -76,8 +81,12 @@ public final class LockBenchmarks {
   private record Node(String name, S3Client s3, RequestCounter requests, S3LockClient locks) {}
 
   private Node node(TestStore store, String bucket, String name) {
+    return node(store, bucket, name, 0);
+  }
+
+  private Node node(TestStore store, String bucket, String name, long addedLatencyMillis) {
     RequestCounter requests = new RequestCounter();
-    S3Client s3 = store.newClient(requests);
+    S3Client s3 = store.newClient(requests, new AddedLatency(addedLatencyMillis));
     S3LockClient locks = S3LockClient.builder().s3Client(s3).bucket(bucket).keyPrefix("bench/").lockedBy(name)
         .clock(clock).build();
     locks.probe();
@@ -235,11 +244,12 @@ public final class LockBenchmarks {
     md.append('\n');
   }
 
-  private void latency(TestStore store, String label) {
+  private void latency(TestStore store, String label, long addedLatencyMillis) {
     S3Client admin = store.newClient();
     String bucket = store.newBucket(admin);
-    Node a = node(store, bucket, "node-a");
-    Node b = node(store, bucket, "node-b");
+    Node a = node(store, bucket, "node-a", addedLatencyMillis);
+    Node b = node(store, bucket, "node-b", addedLatencyMillis);
+    int samples = addedLatencyMillis > 0 ? LATENCY_SAMPLES / 3 : LATENCY_SAMPLES;
     String shared = newName();
     Lease held = a.locks.tryAcquire(shared, later(LONG)).orElseThrow();
     b.locks.tryAcquire(shared, later(LONG));
@@ -247,17 +257,17 @@ public final class LockBenchmarks {
     String cycling = newName();
     a.locks.release(a.locks.tryAcquire(cycling, later(LONG)).orElseThrow(), clock.instant());
     // Warm up the JIT and the connections.
-    for (int i = 0; i < 50; i++) {
+    for (int i = 0; i < 20; i++) {
       a.locks.release(a.locks.tryAcquire(cycling, later(LONG)).orElseThrow(), clock.instant());
       b.locks.tryAcquire(shared, later(LONG));
     }
-    long[] create = new long[LATENCY_SAMPLES];
-    long[] reacquire = new long[LATENCY_SAMPLES];
-    long[] release = new long[LATENCY_SAMPLES];
-    long[] refused = new long[LATENCY_SAMPLES];
-    long[] extend = new long[LATENCY_SAMPLES];
+    long[] create = new long[samples];
+    long[] reacquire = new long[samples];
+    long[] release = new long[samples];
+    long[] refused = new long[samples];
+    long[] extend = new long[samples];
     Lease[] current = {held};
-    for (int i = 0; i < LATENCY_SAMPLES; i++) {
+    for (int i = 0; i < samples; i++) {
       String fresh = newName();
       create[i] = time(() -> a.locks.tryAcquire(fresh, later(LONG)).orElseThrow());
       Lease[] lease = new Lease[1];
@@ -271,6 +281,54 @@ public final class LockBenchmarks {
     latencyRow(label, "unlock (1 PUT)", release);
     latencyRow(label, "refused, held by another (1 GET)", refused);
     latencyRow(label, "extend (1 PUT)", extend);
+    admin.close();
+    a.s3.close();
+    b.s3.close();
+  }
+
+  /**
+   * CPU time and bytes allocated by the calling thread per operation: the client's own cost (SDK, HTTP client,
+   * protocol), since the embedded server answers on its own threads. Measured with the JVM's per-thread
+   * counters rather than JMH: the server shares the JVM, so only per-thread accounting separates the two.
+   */
+  private void clientCost(TestStore store) {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    S3Client admin = store.newClient();
+    String bucket = store.newBucket(admin);
+    Node a = node(store, bucket, "node-a");
+    Node b = node(store, bucket, "node-b");
+    String shared = newName();
+    a.locks.tryAcquire(shared, later(LONG)).orElseThrow();
+    String cycling = newName();
+    int warmUp = 300;
+    int measured = 1000;
+    md.append("\n### Client CPU and allocation per operation\n\n")
+        .append("CPU time and bytes allocated by the calling thread (AWS SDK, HTTP client and protocol together), ")
+        .append("mean of ").append(measured).append(" operations after ").append(warmUp).append(" warm-up ones, ")
+        .append("against the embedded S3.\n\n")
+        .append("| operation | CPU µs per op | KiB allocated per op |\n|---|---:|---:|\n");
+    for (int round = 0; round < 2; round++) {
+      int n = round == 0 ? warmUp : measured;
+      long cpu0 = threads.getCurrentThreadCpuTime();
+      long alloc0 = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+      for (int i = 0; i < n; i++) {
+        a.locks.release(a.locks.tryAcquire(cycling, later(LONG)).orElseThrow(), clock.instant());
+      }
+      long cpu1 = threads.getCurrentThreadCpuTime();
+      long alloc1 = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+      for (int i = 0; i < n; i++) {
+        b.locks.tryAcquire(shared, later(LONG));
+      }
+      long cpu2 = threads.getCurrentThreadCpuTime();
+      long alloc2 = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+      if (round == 1) {
+        md.append(String.format("| lock + unlock cycle (2 PUTs) | %.0f | %.1f |%n", (cpu1 - cpu0) / 1e3 / n,
+            (alloc1 - alloc0) / 1024.0 / n));
+        md.append(String.format("| refused, held by another (1 GET) | %.0f | %.1f |%n", (cpu2 - cpu1) / 1e3 / n,
+            (alloc2 - alloc1) / 1024.0 / n));
+      }
+    }
     admin.close();
     a.s3.close();
     b.s3.close();

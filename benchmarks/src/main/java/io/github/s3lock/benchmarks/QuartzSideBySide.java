@@ -34,9 +34,6 @@ import org.quartz.impl.jdbcjobstore.StdRowLockSemaphore;
 import org.quartz.listeners.TriggerListenerSupport;
 import org.quartz.utils.ConnectionProvider;
 import org.quartz.utils.DBConnectionManager;
-import software.amazon.awssdk.core.interceptor.Context;
-import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
-import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -61,19 +58,7 @@ public final class QuartzSideBySide {
 
     @Override
     public S3Client get() {
-      return store.newClient(REQUESTS, new ExecutionInterceptor() {
-        @Override
-        public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
-          long ms = addedLatencyMillis;
-          if (ms > 0) {
-            try {
-              Thread.sleep(ms);
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-          }
-        }
-      });
+      return store.newClient(REQUESTS, new AddedLatency(addedLatencyMillis));
     }
   }
 
