@@ -84,6 +84,9 @@ final class SimHttpClient implements SdkHttpClient {
     byte[] body = request.contentStreamProvider().map(p -> readAll(p.newStream())).orElse(new byte[0]);
     Map<String, String> headers = new HashMap<>();
     http.headers().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v.isEmpty() ? "" : v.get(0)));
+    if (headers.getOrDefault("content-encoding", "").contains("aws-chunked")) {
+      body = dechunk(body); // signed requests stream the body in SigV4 chunks; S3 stores the payload
+    }
     String path = decode(http.encodedPath());
     int slash = path.indexOf('/', 1);
     String bucket = slash < 0 ? path.substring(1) : path.substring(1, slash);
@@ -154,6 +157,26 @@ final class SimHttpClient implements SdkHttpClient {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The payload of an {@code aws-chunked} body: {@code <hex size>;chunk-signature=...\r\n<data>\r\n}... */
+  static byte[] dechunk(byte[] chunked) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    int pos = 0;
+    while (pos < chunked.length) {
+      int lineEnd = pos;
+      while (lineEnd + 1 < chunked.length && !(chunked[lineEnd] == '\r' && chunked[lineEnd + 1] == '\n')) {
+        lineEnd++;
+      }
+      String header = new String(chunked, pos, lineEnd - pos, StandardCharsets.US_ASCII);
+      int size = Integer.parseInt(header.split(";", 2)[0].trim(), 16);
+      if (size == 0) {
+        break;
+      }
+      out.write(chunked, lineEnd + 2, size);
+      pos = lineEnd + 2 + size + 2;
+    }
+    return out.toByteArray();
   }
 
   /** Percent-decodes a path as UTF-8 (the SDK encodes every reserved byte of a key). */
