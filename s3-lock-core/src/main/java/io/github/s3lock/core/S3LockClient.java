@@ -102,6 +102,7 @@ public final class S3LockClient {
     Version current = seen.get(key);
     boolean fresh = false;
     long lastToken = current == null ? 0 : current.record().token();
+    ConditionalWriteOutcome lastOutcome = null;
 
     for (int writes = 0; writes < MAX_WRITES_PER_ATTEMPT; ) {
       if (current == null) {
@@ -109,6 +110,7 @@ public final class S3LockClient {
         LockRecord mine = new LockRecord(name, until, clock.now(), lockedBy, owner, lastToken + 1, 1);
         writes++;
         ConditionalWriteOutcome outcome = store.create(key, LockRecordCodec.encode(mine));
+        lastOutcome = outcome;
         if (outcome.isWritten()) {
           return Optional.of(hold(key, mine, outcome.etag()));
         }
@@ -137,6 +139,7 @@ public final class S3LockClient {
       writes++;
       ConditionalWriteOutcome outcome = store.replace(key, dialect.ifMatch(current.etag()),
           LockRecordCodec.encode(mine));
+      lastOutcome = outcome;
       if (outcome.isWritten()) {
         return Optional.of(hold(key, mine, outcome.etag()));
       }
@@ -147,6 +150,14 @@ public final class S3LockClient {
       if (current != null && current.record().equals(mine)) {
         return Optional.of(hold(key, mine, current.etag()));
       }
+    }
+    boolean nobodyHoldsIt = current == null || expired(current.record());
+    if (nobodyHoldsIt && lastOutcome != null && lastOutcome.result() == ConditionalWriteOutcome.Result.UNKNOWN) {
+      // Not a lost race: the store failed every write and applied none. "Held" would silently skip the task.
+      throw new S3LockException(S3LockException.Kind.UNAVAILABLE, "Could not take lock '" + name + "' (s3://"
+          + store.bucket() + "/" + key + "): nobody holds it, but the store failed " + MAX_WRITES_PER_ATTEMPT
+          + " writes in a row without applying them (" + lastOutcome.cause().getMessage() + ")",
+          lastOutcome.cause());
     }
     // Lost every race of this attempt: someone else is taking it right now.
     return Optional.empty();
@@ -159,6 +170,7 @@ public final class S3LockClient {
    *
    * @param lockUntil when the lock becomes free (e.g. ShedLock's {@code lockAtLeastUntil}), local time
    * @return true if released; false if the lease had been lost (logged as a warning naming the new holder)
+   * @throws S3LockException of kind UNAVAILABLE when the store kept failing: the lease is then still held
    */
   public boolean release(Lease lease, Instant lockUntil) {
     Instant now = clock.now();
@@ -174,6 +186,7 @@ public final class S3LockClient {
    * Moves the lease's {@code lockUntil} to {@code newLockUntil} (local time), if the lease is still held.
    *
    * @return the new lease (the given one is spent), or empty when the lease has expired or was lost
+   * @throws S3LockException of kind UNAVAILABLE when the store kept failing: the given lease is then still valid
    */
   public Optional<Lease> extend(Lease lease, Instant newLockUntil) {
     if (!clock.now().plus(clock.margin()).isBefore(lease.lockUntil())) {
@@ -318,9 +331,10 @@ public final class S3LockClient {
       warnLost(lease, operation, current);
       return Optional.empty();
     }
-    log.warn("Could not {} lock '{}' (s3://{}/{}): the store kept answering without applying the write; the lock"
-        + " stays held by us until {}", operation, lease.name(), store.bucket(), lease.key(), lease.lockUntil());
-    return Optional.empty();
+    // Still ours: not "lost" (which would make the caller stop renewing and report a lost lease).
+    throw new S3LockException(S3LockException.Kind.UNAVAILABLE, "Could not " + operation + " lock '" + lease.name()
+        + "' (s3://" + store.bucket() + "/" + lease.key() + "): the store failed " + MAX_WRITES_PER_ATTEMPT
+        + " writes in a row without applying them; the lock stays held by us until " + lease.lockUntil());
   }
 
   private void warnLost(Lease lease, String operation, Version current) {

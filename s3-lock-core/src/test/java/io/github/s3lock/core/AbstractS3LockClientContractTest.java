@@ -298,6 +298,33 @@ abstract class AbstractS3LockClientContractTest {
   }
 
   @Test
+  void reportsAStoreThatKeepsFailingAsUnavailableNotAsHeld() {
+    String lock = name("outage");
+    nodeA.release(nodeA.tryAcquire(lock, later(MINUTE)).orElseThrow(), clock.instant());
+    faultsA.next(Fault.NOT_APPLIED_503).next(Fault.NOT_APPLIED_503).next(Fault.NOT_APPLIED_503);
+    assertThatThrownBy(() -> nodeA.tryAcquire(lock, later(MINUTE)))
+        .isInstanceOfSatisfying(S3LockException.class,
+            e -> assertThat(e.kind()).isEqualTo(S3LockException.Kind.UNAVAILABLE))
+        .hasMessageContaining("nobody holds it");
+    assertThat(faultsA.pending()).isZero();
+    assertThat(nodeB.tryAcquire(lock, later(MINUTE))).isPresent();
+  }
+
+  @Test
+  void aReleaseThatTheStoreKeepsFailingLeavesTheLeaseHeldAndUsable() {
+    String lock = name("outage-release");
+    Lease lease = nodeA.tryAcquire(lock, later(MINUTE)).orElseThrow();
+    faultsA.next(Fault.NOT_APPLIED_503).next(Fault.NOT_APPLIED_503).next(Fault.NOT_APPLIED_503);
+    assertThatThrownBy(() -> nodeA.release(lease, clock.instant()))
+        .isInstanceOfSatisfying(S3LockException.class,
+            e -> assertThat(e.kind()).isEqualTo(S3LockException.Kind.UNAVAILABLE))
+        .hasMessageContaining("stays held by us");
+    assertThat(nodeB.tryAcquire(lock, later(MINUTE))).isEmpty();
+    assertThat(nodeA.release(lease, clock.instant())).isTrue();
+    assertThat(nodeB.tryAcquire(lock, later(MINUTE))).isPresent();
+  }
+
+  @Test
   void readsATornBodyAgainInsteadOfCallingItCorrupt() {
     String lock = name("torn");
     assertThat(nodeA.tryAcquire(lock, later(MINUTE))).isPresent();

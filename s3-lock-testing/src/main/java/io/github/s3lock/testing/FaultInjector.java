@@ -125,6 +125,14 @@ public final class FaultInjector implements ExecutionInterceptor {
     return builder.build();
   }
 
+  private static void drain(InputStream body) {
+    try (body) {
+      body.transferTo(java.io.OutputStream.nullOutputStream());
+    } catch (java.io.IOException e) {
+      // The connection is discarded instead of reused: also fine.
+    }
+  }
+
   private static InputStream firstHalf(InputStream body) {
     try (body) {
       byte[] all = body.readAllBytes();
@@ -163,6 +171,9 @@ public final class FaultInjector implements ExecutionInterceptor {
     if (planned.fault == Fault.TORN_READ) {
       return context.responseBody().map(FaultInjector::firstHalf);
     }
+    // Read the real body to its end: an unread body keeps the HTTP connection leased, and after ~50 faults the
+    // client's pool is empty.
+    context.responseBody().ifPresent(FaultInjector::drain);
     String code = switch (planned.fault) {
       case APPLIED_THEN_500, TORN_READ -> "InternalError";
       case NOT_APPLIED_409 -> "ConditionalRequestConflict";
