@@ -189,7 +189,7 @@ public final class S3LockClient {
    * @throws S3LockException of kind UNAVAILABLE when the store kept failing: the given lease is then still valid
    */
   public Optional<Lease> extend(Lease lease, Instant newLockUntil) {
-    if (!clock.now().plus(clock.margin()).isBefore(lease.lockUntil())) {
+    if (!clock.latestNow().isBefore(lease.lockUntil())) {
       return Optional.empty();
     }
     return rewrite(lease, clock.toStore(newLockUntil), "extend");
@@ -351,7 +351,7 @@ public final class S3LockClient {
   }
 
   private boolean expired(LockRecord record) {
-    return !clock.now().isBefore(record.lockUntil().plus(clock.margin()));
+    return !clock.earliestNow().isBefore(record.lockUntil());
   }
 
   private Lease hold(String key, LockRecord record, String etag) {

@@ -8,8 +8,9 @@ public enum TimeMode {
    */
   CLIENT,
   /**
-   * The store's clock, learned from the {@code Date} header of its responses: nodes need no clock sync, but
-   * {@code Date} has one-second resolution, so every decision carries a one-second safety margin.
+   * The store's clock, learned from the {@code Date} header of its responses: nodes need no clock sync. {@code Date}
+   * has one-second resolution and arrives a round trip late, so expiry is judged by the bounds this allows: locks
+   * change hands about 1 s plus one round trip after their {@code lockUntil}.
    */
   SERVER
 }

@@ -25,7 +25,7 @@ class SimulationTest {
   private static final long BASE_SEED = Long.getLong("seed", new Random().nextLong());
 
   /** Run lengths in virtual seconds; the mix of clock modes and contention is fixed, only seeds vary. */
-  private static final int RUNS = 22;
+  private static final int RUNS = 48;
   private static final long RUN_SECONDS = 1800;
 
   @Test
@@ -52,6 +52,8 @@ class SimulationTest {
     // outcome is checked ((c), (d), (e)), every hold against every other ((a), (b)).
     long cycles = results.stream().mapToLong(r -> r.verdict().attempts()).sum();
     assertThat(cycles).as("checked lock cycles").isGreaterThanOrEqualTo(100_000);
+    long acquisitions = results.stream().mapToLong(r -> r.verdict().acquisitions()).sum();
+    assertThat(acquisitions).as("checked acquisitions").isGreaterThanOrEqualTo(100_000);
   }
 
   @Test
