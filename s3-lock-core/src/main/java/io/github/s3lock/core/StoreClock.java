@@ -48,10 +48,6 @@ final class StoreClock {
     this.local = local;
   }
 
-  TimeMode mode() {
-    return mode;
-  }
-
   Instant localNow() {
     return local.instant();
   }

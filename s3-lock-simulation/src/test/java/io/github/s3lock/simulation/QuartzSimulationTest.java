@@ -3,7 +3,7 @@ package io.github.s3lock.simulation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.s3lock.quartz.S3Semaphore;
-import java.net.URI;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,13 +12,13 @@ import java.util.Set;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.quartz.impl.jdbcjobstore.LockException;
-import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.retries.api.BackoffStrategy;
-import software.amazon.awssdk.services.s3.S3Client;
+
+
+
+
+
+
+
 
 /**
  * The real Quartz lock handler {@link S3Semaphore} over the in-memory S3 with faults. It renews its leases on
@@ -73,7 +73,7 @@ class QuartzSimulationTest {
       History history, String timeMode, long end) {
     while (time.nanos() < end) {
       SimHttpClient http = new SimHttpClient(store, time, faults, node);
-      S3Semaphore semaphore = new S3Semaphore(s3Client(http));
+      S3Semaphore semaphore = new S3Semaphore(Simulation.s3Client(http));
       semaphore.setBucket(Simulation.BUCKET);
       semaphore.setLeaseMillis(1000);
       semaphore.setAcquireTimeoutMillis(4000);
@@ -129,20 +129,5 @@ class QuartzSimulationTest {
       history.end(release, History.Outcome.UNREPORTED);
       time.sleep(Timeline.millis(r.nextInt(20)));
     }
-  }
-
-  private static S3Client s3Client(SimHttpClient http) {
-    return S3Client.builder()
-        .httpClient(http)
-        .region(Region.US_EAST_1)
-        .credentialsProvider(AnonymousCredentialsProvider.create())
-        .endpointOverride(URI.create("http://s3.sim.invalid"))
-        .forcePathStyle(true)
-        .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-        .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
-            .maxAttempts(3).backoffStrategy(BackoffStrategy.retryImmediately())
-            .throttlingBackoffStrategy(BackoffStrategy.retryImmediately()).circuitBreakerEnabled(false).build()))
-        .build();
   }
 }

@@ -215,7 +215,7 @@ final class Simulation {
    * what turns a lost response into a 412 for our own write), but without backoff, which would sleep in real
    * time; no signing (anonymous), which costs time and proves nothing here.
    */
-  private S3Client s3Client(SimHttpClient http) {
+  static S3Client s3Client(SimHttpClient http) {
     return S3Client.builder()
         .httpClient(http)
         .region(Region.US_EAST_1)
