@@ -53,10 +53,22 @@ stop() {
   rm -rf "$DIR"
 }
 
+# A second cluster on the same monitor port answers our `ceph` calls with its own fsid (exit 250, "wrong fsid"),
+# so refuse to start beside anything already listening instead of failing half-way.
+require_free_port() {
+  if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+    echo "port $1 on 127.0.0.1 is already in use (another radosgw or Ceph monitor?); stop it, or choose other" \
+      "ports with RADOSGW_PORT / S3LOCK_RADOSGW_MON_PORT" >&2
+    exit 1
+  fi
+}
+
 start() {
   local port=$1
   install
   stop
+  require_free_port "$MON_PORT"
+  require_free_port "$port"
   mkdir -p "$DIR"/{run,log,mon.a,osd0,rgw}
   cd "$DIR"
   local fsid
