@@ -4,7 +4,8 @@
 # RADOS). Nothing here is fit for production.
 #
 #   scripts/radosgw.sh install        apt-get the Debian packages if missing (root)
-#   scripts/radosgw.sh start [PORT]   start it (default port 7480); prints the environment the tests read
+#   scripts/radosgw.sh start [PORT]   start it (default port 7480; "auto": free ports for radosgw and the
+#                                     monitor); prints the environment the tests read
 #   scripts/radosgw.sh stop           stop it and remove its data
 #   scripts/radosgw.sh env [PORT]     print the environment the tests read
 #
@@ -67,6 +68,14 @@ start() {
   local port=$1
   install
   stop
+  if [ "$port" = auto ]; then
+    # Two free loopback ports, held open together so that they differ.
+    read -r port MON_PORT < <(python3 -c '
+import socket
+socks = [socket.socket() for _ in range(2)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in socks))')
+  fi
   require_free_port "$MON_PORT"
   require_free_port "$port"
   mkdir -p "$DIR"/{run,log,mon.a,osd0,rgw}

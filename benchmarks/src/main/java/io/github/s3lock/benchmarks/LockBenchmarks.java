@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -55,24 +54,27 @@ public final class LockBenchmarks {
   }
 
   private void run() throws Exception {
-    md.append("Measured ").append(LocalDate.now()).append(" on ").append(Runtime.getRuntime().availableProcessors())
-        .append(" cores, Java ").append(System.getProperty("java.version")).append(".\n\n");
+    BenchStore memory = BenchStore.inMemory();
     try (EmbeddedS3 server = EmbeddedS3.start()) {
-      requestsPerOperation(server.store());
-      shedLockTicks(server.store());
+      BenchStore embedded = BenchStore.of(server.store());
+      requestsPerOperation(embedded);
+      shedLockTicks(embedded);
       md.append("### Latency per operation\n\n")
           .append("Wall time of one call (S3 round trips included), ").append(LATENCY_SAMPLES)
           .append(" samples each after warm-up (").append(LATENCY_SAMPLES / 3)
-          .append(" with added latency, which an interceptor adds before every request).\n\n")
+          .append(" with added latency, which an interceptor adds before every request to the in-memory S3).")
+          .append(" All rows of one run.\n\n")
           .append("| store | operation | p50 ms | p99 ms |\n|---|---|---:|---:|\n");
-      latency(server.store(), "S3Mock 5.2, one worker (loopback)", 0);
-      latency(server.store(), "S3Mock + 10 ms per request (about S3 Express)", 10);
-      latency(server.store(), "S3Mock + 60 ms per request (about S3 Standard)", 60);
-      clientCost(server.store());
-    }
-    if (TestStore.isConfigured(TestStore.RADOSGW)) {
-      md.append("\nOn Ceph radosgw:\n\n| store | operation | p50 ms | p99 ms |\n|---|---|---:|---:|\n");
-      latency(TestStore.fromEnvironment(TestStore.RADOSGW), "Ceph radosgw 16.2 (loopback)", 0);
+      latency(memory, "in-memory S3 (no network)", 0);
+      latency(memory, "in-memory + 10 ms per request (about S3 Express)", 10);
+      latency(memory, "in-memory + 60 ms per request (about S3 Standard)", 60);
+      latency(embedded, "S3Mock 5.2, one worker (loopback HTTP)", 0);
+      if (TestStore.isConfigured(TestStore.RADOSGW)) {
+        latency(BenchStore.of(TestStore.fromEnvironment(TestStore.RADOSGW)), "Ceph radosgw 16.2 (loopback HTTP)", 0);
+      } else {
+        md.append("| Ceph radosgw | not running: start it with `scripts/radosgw.sh` | | |\n");
+      }
+      clientCost(embedded);
     }
     md.append('\n');
   }
@@ -80,11 +82,11 @@ public final class LockBenchmarks {
   /** One node of a benchmark: its own S3 client, request counter and lock client (cache). */
   private record Node(String name, S3Client s3, RequestCounter requests, S3LockClient locks) {}
 
-  private Node node(TestStore store, String bucket, String name) {
+  private Node node(BenchStore store, String bucket, String name) {
     return node(store, bucket, name, 0);
   }
 
-  private Node node(TestStore store, String bucket, String name, long addedLatencyMillis) {
+  private Node node(BenchStore store, String bucket, String name, long addedLatencyMillis) {
     RequestCounter requests = new RequestCounter();
     S3Client s3 = store.newClient(requests, new AddedLatency(addedLatencyMillis));
     S3LockClient locks = S3LockClient.builder().s3Client(s3).bucket(bucket).keyPrefix("bench/").lockedBy(name)
@@ -102,7 +104,7 @@ public final class LockBenchmarks {
     return clock.instant().plus(d);
   }
 
-  private void requestsPerOperation(TestStore store) {
+  private void requestsPerOperation(BenchStore store) {
     S3Client admin = store.newClient();
     String bucket = store.newBucket(admin);
     Node a = node(store, bucket, "node-a");
@@ -183,7 +185,7 @@ public final class LockBenchmarks {
     return d == Math.rint(d) ? String.valueOf((long) d) : String.format("%.2f", d);
   }
 
-  private void shedLockTicks(TestStore store) throws Exception {
+  private void shedLockTicks(BenchStore store) throws Exception {
     md.append("### A `@SchedulerLock` tick on an N-node cluster\n\n")
         .append("Every node calls ShedLock's `LockingTaskExecutor` for the same task at the same moment ")
         .append("(lockAtMostFor 60 s, lockAtLeastFor 5 s); ticks are 10 s apart (clock moved, not waited). ")
@@ -244,7 +246,7 @@ public final class LockBenchmarks {
     md.append('\n');
   }
 
-  private void latency(TestStore store, String label, long addedLatencyMillis) {
+  private void latency(BenchStore store, String label, long addedLatencyMillis) {
     S3Client admin = store.newClient();
     String bucket = store.newBucket(admin);
     Node a = node(store, bucket, "node-a", addedLatencyMillis);
@@ -291,7 +293,7 @@ public final class LockBenchmarks {
    * protocol), since the embedded server answers on its own threads. Measured with the JVM's per-thread
    * counters rather than JMH: the server shares the JVM, so only per-thread accounting separates the two.
    */
-  private void clientCost(TestStore store) {
+  private void clientCost(BenchStore store) {
     com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
     S3Client admin = store.newClient();
@@ -303,10 +305,10 @@ public final class LockBenchmarks {
     String cycling = newName();
     int warmUp = 300;
     int measured = 1000;
-    md.append("\n### Client CPU and allocation per operation\n\n")
-        .append("CPU time and bytes allocated by the calling thread (AWS SDK, HTTP client and protocol together), ")
-        .append("mean of ").append(measured).append(" operations after ").append(warmUp).append(" warm-up ones, ")
-        .append("against the embedded S3.\n\n")
+    md.append("\n### Client CPU and allocation per operation, over loopback HTTP\n\n")
+        .append("CPU time and bytes allocated by the calling thread (AWS SDK, Apache HTTP client and protocol ")
+        .append("together), mean of ").append(measured).append(" operations after ").append(warmUp)
+        .append(" warm-up ones, against the embedded S3 (which answers on its own threads, not counted).\n\n")
         .append("| operation | CPU µs per op | KiB allocated per op |\n|---|---:|---:|\n");
     for (int round = 0; round < 2; round++) {
       int n = round == 0 ? warmUp : measured;

@@ -3,7 +3,6 @@ package io.github.s3lock.benchmarks;
 import io.github.s3lock.quartz.S3Semaphore;
 import io.github.s3lock.testing.EmbeddedS3;
 import io.github.s3lock.testing.RequestCounter;
-import io.github.s3lock.testing.TestStore;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,7 +39,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * A two-node clustered Quartz on one H2 database, with Quartz's own row lock and with {@link S3Semaphore}, in
  * the same run: many short triggers for a fixed time; fired triggers per second, misfires, duplicate firings and
  * S3 requests per fired trigger. S3 round trips of real S3 are modelled by adding latency to each request sent
- * to the embedded S3 (an interceptor that waits before the request goes out).
+ * to the in-memory S3 (an interceptor that waits before the request goes out).
  */
 public final class QuartzSideBySide {
 
@@ -54,7 +53,7 @@ public final class QuartzSideBySide {
 
   /** Named in {@code s3ClientSupplier}: every semaphore of the run gets a client to the embedded S3. */
   public static final class Clients implements java.util.function.Supplier<S3Client> {
-    static volatile TestStore store;
+    static volatile BenchStore store;
 
     @Override
     public S3Client get() {
@@ -81,24 +80,31 @@ public final class QuartzSideBySide {
         .append(TRIGGERS).append(" triggers every ").append(INTERVAL_MILLIS).append(" ms (")
         .append(TRIGGERS * 1000 / INTERVAL_MILLIS).append(" firings/s asked for), ").append(RUN.toSeconds())
         .append(" s per variant, one H2 database, `acquireTriggersWithinLock=true`, 4 worker threads per node. ")
-        .append("Same run, same machine. The S3 variants add the given latency to every request on top of the ")
-        .append("embedded S3's own (~5-7 ms). \"Batch of N\" sets `batchTriggerAcquisitionMaxCount=N` and a 100 ms ")
+        .append("Same run, same machine. The \"+N ms\" variants run on the in-memory S3 and add N ms to every ")
+        .append("request; \"embedded S3\" is S3Mock over loopback HTTP (~3-15 ms per request on this machine). ")
+        .append("\"Batch of N\" sets `batchTriggerAcquisitionMaxCount=N` and a 100 ms ")
         .append("fire-ahead window; the ratio column compares with the nearest row lock row above.\n\n")
         .append("| lock | fired/s | misfires | duplicates | S3 requests per fired trigger | fired/s vs row lock |\n")
         .append("|---|---:|---:|---:|---:|---:|\n");
     try (EmbeddedS3 server = EmbeddedS3.start()) {
-      Clients.store = server.store();
+      BenchStore embedded = BenchStore.of(server.store());
+      BenchStore memory = BenchStore.inMemory();
       double baseline = 0;
-      record Variant(String label, boolean s3, long latency, int batch) {}
-      for (Variant v : List.of(new Variant("Quartz `StdRowLockSemaphore` (H2 row lock)", false, 0, 1),
-          new Variant("`S3Semaphore`, embedded S3", true, 0, 1),
-          new Variant("`S3Semaphore`, +10 ms per request (about S3 Express)", true, 10, 1),
-          new Variant("`S3Semaphore`, +60 ms per request (about S3 Standard)", true, 60, 1),
-          new Variant("Quartz `StdRowLockSemaphore`, batch of 4", false, 0, 4),
-          new Variant("`S3Semaphore`, +60 ms per request, batch of 4", true, 60, 4),
-          new Variant("`S3Semaphore`, +60 ms per request, batch of 16", true, 60, 16))) {
+      record Variant(String label, BenchStore store, long latency, int batch) {
+        boolean s3() {
+          return store != null;
+        }
+      }
+      for (Variant v : List.of(new Variant("Quartz `StdRowLockSemaphore` (H2 row lock)", null, 0, 1),
+          new Variant("`S3Semaphore`, embedded S3", embedded, 0, 1),
+          new Variant("`S3Semaphore`, +10 ms per request (about S3 Express)", memory, 10, 1),
+          new Variant("`S3Semaphore`, +60 ms per request (about S3 Standard)", memory, 60, 1),
+          new Variant("Quartz `StdRowLockSemaphore`, batch of 4", null, 0, 4),
+          new Variant("`S3Semaphore`, +60 ms per request, batch of 4", memory, 60, 4),
+          new Variant("`S3Semaphore`, +60 ms per request, batch of 16", memory, 60, 16))) {
         addedLatencyMillis = v.latency();
-        double[] r = run(v.s3(), server.store(), v.batch());
+        Clients.store = v.store();
+        double[] r = run(v.s3(), v.store(), v.batch());
         if (!v.s3()) {
           baseline = r[0];
         }
@@ -113,7 +119,7 @@ public final class QuartzSideBySide {
   }
 
   /** @return fired/s, misfires, duplicates, S3 requests per fired trigger */
-  private static double[] run(boolean s3Lock, TestStore store, int batch) throws Exception {
+  private static double[] run(boolean s3Lock, BenchStore store, int batch) throws Exception {
     FIRED.clear();
     MISFIRES.set(0);
     REQUESTS.reset();

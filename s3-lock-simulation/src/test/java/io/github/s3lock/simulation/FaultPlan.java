@@ -36,9 +36,21 @@ final class FaultPlan {
   private long requests;
   private final Set<Long> faultedCalls = new HashSet<>();
 
+  private final boolean network;
+
   FaultPlan(Random random, Rates rates) {
+    this(random, rates, true);
+  }
+
+  private FaultPlan(Random random, Rates rates, boolean network) {
     this.random = random;
     this.rates = rates;
+    this.network = network;
+  }
+
+  /** No faults and no latency: requests are answered at once, for measuring the client's own cost. */
+  static FaultPlan instant() {
+    return new FaultPlan(new Random(0), Rates.NONE, false);
   }
 
   Random random() {
@@ -74,6 +86,9 @@ final class FaultPlan {
 
   /** One-way latency of a request or response: a few milliseconds, or a spike. */
   synchronized long latencyNanos(boolean spike) {
+    if (!network) {
+      return 0;
+    }
     if (spike) {
       return Timeline.millis(100 + random.nextInt((int) Math.max(1, rates.maxSpikeMillis() - 100)));
     }

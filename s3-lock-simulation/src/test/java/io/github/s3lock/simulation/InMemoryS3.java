@@ -50,6 +50,7 @@ final class InMemoryS3 {
   private final Map<String, StoredObject> objects = new HashMap<>();
   private final List<AppliedWrite> writes = new ArrayList<>();
   private volatile Broken broken = Broken.NONE;
+  private boolean recordWrites = true;
   private long etags;
 
   /**
@@ -74,6 +75,10 @@ final class InMemoryS3 {
 
   Duration serverClockOffset() {
     return serverClockOffset;
+  }
+
+  synchronized void recordWrites(boolean record) {
+    this.recordWrites = record;
   }
 
   synchronized List<AppliedWrite> writes() {
@@ -176,7 +181,9 @@ final class InMemoryS3 {
   private Answer apply(String id, String key, byte[] body, int node, long call) {
     String etag = nextEtag();
     objects.put(id, new StoredObject(body, etag));
-    writes.add(new AppliedWrite(writes.size(), time.nanos(), key, node, call, body, etag));
+    if (recordWrites) {
+      writes.add(new AppliedWrite(writes.size(), time.nanos(), key, node, call, body, etag));
+    }
     return answer(200, etag);
   }
 
