@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -109,7 +110,8 @@ public final class S3LockClient {
         // Never seen, or gone: create it. The token continues from the last one we know of.
         LockRecord mine = new LockRecord(name, until, clock.now(), lockedBy, owner, lastToken + 1, 1);
         writes++;
-        ConditionalWriteOutcome outcome = store.create(key, LockRecordCodec.encode(mine));
+        ConditionalWriteOutcome outcome = acquiringWrite(key, mine, () -> store.create(key,
+            LockRecordCodec.encode(mine)));
         lastOutcome = outcome;
         if (outcome.isWritten()) {
           return Optional.of(hold(key, mine, outcome.etag()));
@@ -137,8 +139,9 @@ public final class S3LockClient {
       LockRecord mine = new LockRecord(name, until, clock.now(), lockedBy, owner, previous.token() + 1,
           previous.revision() + 1);
       writes++;
-      ConditionalWriteOutcome outcome = store.replace(key, dialect.ifMatch(current.etag()),
-          LockRecordCodec.encode(mine));
+      String ifMatch = dialect.ifMatch(current.etag());
+      ConditionalWriteOutcome outcome = acquiringWrite(key, mine, () -> store.replace(key, ifMatch,
+          LockRecordCodec.encode(mine)));
       lastOutcome = outcome;
       if (outcome.isWritten()) {
         return Optional.of(hold(key, mine, outcome.etag()));
@@ -161,6 +164,48 @@ public final class S3LockClient {
     }
     // Lost every race of this attempt: someone else is taking it right now.
     return Optional.empty();
+  }
+
+  /**
+   * Runs a write that would take the lock. If the thread is interrupted during it, the write may have been
+   * applied, and then nobody would know that the lock is held until its lockUntil: a Quartz node shutting down
+   * (Quartz interrupts its scheduler thread) stranded its cluster's TRIGGER_ACCESS for a whole lease that way.
+   * So read back with the interrupt put aside, free the lock if our write is there, and then report the
+   * interrupt: at most 1 GET and 1 PUT more, and only on interrupt.
+   */
+  private ConditionalWriteOutcome acquiringWrite(String key, LockRecord mine,
+      Supplier<ConditionalWriteOutcome> write) {
+    try {
+      return write.get();
+    } catch (S3LockException e) {
+      if (e.kind() != S3LockException.Kind.INTERRUPTED) {
+        throw e;
+      }
+      Thread.interrupted();
+      String applied = "it was not applied";
+      try {
+        Version current = fetch(key, null);
+        if (current != null && current.record().equals(mine)) {
+          LockRecord released = mine.rewrittenUntil(clock.now());
+          ConditionalWriteOutcome undo = store.replace(key, dialect.ifMatch(current.etag()),
+              LockRecordCodec.encode(released));
+          remember(key, undo.isWritten() ? new Version(released, undo.etag(), true) : null);
+          applied = undo.isWritten() ? "it had been applied and was released again"
+              : "it had been applied and could not be released (" + undo.result() + "); the lock frees itself at "
+                  + mine.lockUntil();
+        } else {
+          remember(key, current);
+        }
+      } catch (S3LockException cleanup) {
+        applied = "it may have been applied; if so, the lock frees itself at " + mine.lockUntil();
+        e.addSuppressed(cleanup);
+      } finally {
+        Thread.currentThread().interrupt();
+      }
+      S3LockException interrupted = new S3LockException(S3LockException.Kind.INTERRUPTED, "Interrupted while taking"
+          + " lock '" + mine.name() + "' (s3://" + store.bucket() + "/" + key + "): " + applied, e);
+      throw interrupted;
+    }
   }
 
   /**

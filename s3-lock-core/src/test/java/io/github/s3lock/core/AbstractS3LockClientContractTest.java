@@ -351,6 +351,30 @@ abstract class AbstractS3LockClientContractTest {
   }
 
   @Test
+  void anInterruptedAcquireWhoseWriteWasAppliedLeavesTheLockFree() {
+    String fresh = name("interrupted-create");
+    String taken = name("interrupted-replace");
+    nodeA.release(nodeA.tryAcquire(taken, later(MINUTE)).orElseThrow(), clock.instant());
+    for (String lock : List.of(fresh, taken)) {
+      faultsA.next(Fault.APPLIED_THEN_INTERRUPTED);
+      try {
+        assertThatThrownBy(() -> nodeA.tryAcquire(lock, later(MINUTE)))
+            .isInstanceOfSatisfying(S3LockException.class, e -> {
+              assertThat(e.kind()).isEqualTo(S3LockException.Kind.INTERRUPTED);
+              assertThat(e.getMessage()).contains(lock, "applied and was released again");
+            });
+        assertThat(Thread.currentThread().isInterrupted()).isTrue();
+      } finally {
+        Thread.interrupted();
+      }
+      // The write landed (node-a's record is there), yet nobody is left holding the lock until lockUntil.
+      assertThat(nodeB.read(lock)).hasValueSatisfying(r -> assertThat(r.lockedBy()).isEqualTo("node-a"));
+      assertThat(nodeB.tryAcquire(lock, later(MINUTE))).isPresent();
+    }
+    assertThat(faultsA.pending()).isZero();
+  }
+
+  @Test
   void listsEveryLockUnderThePrefix() {
     String held = name("listed-held");
     String free = name("listed-free");

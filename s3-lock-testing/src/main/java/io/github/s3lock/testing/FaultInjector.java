@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Optional;
+import software.amazon.awssdk.core.exception.AbortedException;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttribute;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
@@ -37,6 +38,12 @@ public final class FaultInjector implements ExecutionInterceptor {
     /** Every attempt of the write goes to a sink key (not applied); the client sees 503 SlowDown until the SDK gives up. */
     NOT_APPLIED_503,
     /**
+     * The server applies the write; then the calling thread is interrupted before the SDK hands back the answer,
+     * as when a scheduler shuts down during a request. The client sees {@code AbortedException} with its
+     * interrupt flag set.
+     */
+    APPLIED_THEN_INTERRUPTED,
+    /**
      * For the next GET instead of the next PUT: the client gets the first half of the body with status 200, as
      * S3Mock sometimes serves a GET that overlaps a PUT of the same key.
      */
@@ -58,7 +65,8 @@ public final class FaultInjector implements ExecutionInterceptor {
     }
 
     boolean appliesToThisAttempt() {
-      return (fault != Fault.APPLIED_THEN_500 && fault != Fault.TORN_READ) || !firstAttemptDone;
+      return (fault != Fault.APPLIED_THEN_500 && fault != Fault.APPLIED_THEN_INTERRUPTED
+          && fault != Fault.TORN_READ) || !firstAttemptDone;
     }
   }
   private static final String SINK_SUFFIX = ".s3lock-fault-sink";
@@ -118,7 +126,7 @@ public final class FaultInjector implements ExecutionInterceptor {
     }
     if (fault != null) {
       attributes.putAttribute(FAULT, new Planned(fault));
-      if (fault != Fault.APPLIED_THEN_500) {
+      if (fault != Fault.APPLIED_THEN_500 && fault != Fault.APPLIED_THEN_INTERRUPTED) {
         builder.encodedPath(request.encodedPath() + SINK_SUFFIX);
       }
     }
@@ -151,8 +159,14 @@ public final class FaultInjector implements ExecutionInterceptor {
     if (planned.fault == Fault.TORN_READ) {
       return context.httpResponse().toBuilder().removeHeader("Content-Length").build();
     }
+    if (planned.fault == Fault.APPLIED_THEN_INTERRUPTED) {
+      planned.firstAttemptDone = true;
+      drain(context.responseBody().orElse(InputStream.nullInputStream()));
+      Thread.currentThread().interrupt();
+      throw AbortedException.builder().message("simulated: interrupted after the write was applied").build();
+    }
     int status = switch (planned.fault) {
-      case APPLIED_THEN_500, TORN_READ -> 500;
+      case APPLIED_THEN_500, APPLIED_THEN_INTERRUPTED, TORN_READ -> 500;
       case NOT_APPLIED_409 -> 409;
       case NOT_APPLIED_503 -> 503;
     };
@@ -175,7 +189,7 @@ public final class FaultInjector implements ExecutionInterceptor {
     // client's pool is empty.
     context.responseBody().ifPresent(FaultInjector::drain);
     String code = switch (planned.fault) {
-      case APPLIED_THEN_500, TORN_READ -> "InternalError";
+      case APPLIED_THEN_500, APPLIED_THEN_INTERRUPTED, TORN_READ -> "InternalError";
       case NOT_APPLIED_409 -> "ConditionalRequestConflict";
       case NOT_APPLIED_503 -> "SlowDown";
     };
