@@ -1,0 +1,188 @@
+package io.github.s3lock.quartz;
+
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+import static java.util.concurrent.TimeUnit.SECONDS;
+
+import io.github.s3lock.core.Lease;
+import io.github.s3lock.core.S3LockClient;
+import io.github.s3lock.core.S3LockException;
+import java.time.Instant;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The lock names of one {@link S3Semaphore}, each a {@link Slot}, and the S3 leases it holds: renewed every third
+ * of {@code leaseMillis} on a daemon thread while held, released when Quartz is done with them (after the Spring
+ * transaction, if there is one), and reported when lost.
+ */
+final class HeldLeases {
+
+  // The public class's logger: users configure that name, and the lost-lease error is meant for them.
+  private static final Logger log = LoggerFactory.getLogger(S3Semaphore.class);
+
+  private final LockHandlerSettings settings;
+  private final ConcurrentMap<String, Slot> slots = new ConcurrentHashMap<>();
+  private ScheduledThreadPoolExecutor renewer; // guarded by this
+
+  /** One lock name: the in-JVM lock (hold count = Quartz's nesting) and, while held, the S3 lease. */
+  static final class Slot {
+    final ReentrantLock local = new ReentrantLock(true);
+    Lease lease; // guarded by this; null when not held in S3
+    S3LockClient client; // guarded by this; the client that took the lease, which renews and releases it
+    ScheduledFuture<?> renewal; // guarded by this
+    boolean releaseDeferred; // owner thread only
+  }
+
+  HeldLeases(LockHandlerSettings settings) {
+    this.settings = settings;
+  }
+
+  /** The slot of {@code lockName}, made on first use. */
+  Slot slot(String lockName) {
+    return slots.computeIfAbsent(lockName, n -> new Slot());
+  }
+
+  /** Records {@code lease}, just taken through {@code client} by the thread that holds the slot, and renews it. */
+  void hold(Slot slot, S3LockClient client, Lease lease) {
+    long every = Math.max(1, settings.leaseMillis / 3);
+    synchronized (slot) {
+      slot.lease = lease;
+      slot.client = client;
+      slot.renewal = renewer().scheduleWithFixedDelay(() -> renew(slot), every, every, MILLISECONDS);
+    }
+  }
+
+  /** On the renewer thread. Runs under the slot's monitor, so a release never overlaps an extend. */
+  private void renew(Slot slot) {
+    synchronized (slot) {
+      Lease lease = slot.lease;
+      if (lease == null) {
+        return;
+      }
+      try {
+        var extended = slot.client.extend(lease, Instant.now().plusMillis(settings.leaseMillis));
+        if (extended.isPresent()) {
+          slot.lease = extended.get();
+          return;
+        }
+        stopHolding(slot);
+        logLost(slot.client, lease);
+      } catch (RuntimeException e) {
+        // S3 unavailable (or the client closed): keep the lease and try again next period; once it has expired,
+        // extend answers empty without a request and the loss is reported above. Never let the task die.
+        log.warn("Could not renew Quartz lock '{}' (held until {}): {}", lease.name(), lease.lockUntil(),
+            e.toString());
+      }
+    }
+  }
+
+  /** {@link S3Semaphore#releaseLock}: one level of nesting, and the S3 lease with the last one. */
+  void release(String lockName) {
+    Slot slot = slots.get(lockName);
+    if (slot == null || !slot.local.isHeldByCurrentThread()) {
+      // Quartz 2.5.2 doCheckin may release a lock this thread never obtained: nothing to do.
+      log.debug("Quartz lock '{}' is not held by this thread; release ignored", lockName);
+      return;
+    }
+    if (slot.local.getHoldCount() > 1 || slot.releaseDeferred) {
+      if (slot.local.getHoldCount() > 1) {
+        slot.local.unlock();
+      }
+      return;
+    }
+    // JobStoreCMT releases before the caller's transaction commits; other nodes must not see the protected
+    // rows half-written, so under a Spring transaction the lock is released after it completes.
+    if (SpringTransactions.runAfterCompletion(() -> releaseNow(slot))) {
+      slot.releaseDeferred = true;
+      return;
+    }
+    releaseNow(slot);
+  }
+
+  private void releaseNow(Slot slot) {
+    try {
+      Lease lease;
+      S3LockClient client;
+      synchronized (slot) {
+        lease = slot.lease;
+        client = slot.client;
+        stopHolding(slot);
+      }
+      if (lease == null) {
+        return; // Lost while held: already reported.
+      }
+      // Quartz interrupts its scheduler thread on shutdown, and the SDK aborts requests of an interrupted
+      // thread: release first, so the other nodes need not wait out the lease, then restore the flag.
+      boolean interrupted = Thread.interrupted();
+      try {
+        if (!client.release(lease, Instant.now())) {
+          logLost(client, lease);
+        }
+      } catch (S3LockException e) {
+        log.warn("Could not release Quartz lock '{}'; it frees itself at {}: {}", lease.name(), lease.lockUntil(),
+            e.getMessage());
+      } finally {
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    } finally {
+      slot.releaseDeferred = false;
+      slot.local.unlock();
+    }
+  }
+
+  private static void stopHolding(Slot slot) {
+    slot.lease = null;
+    if (slot.renewal != null) {
+      slot.renewal.cancel(false);
+      slot.renewal = null;
+    }
+  }
+
+  private void logLost(S3LockClient client, Lease lease) {
+    String holder;
+    try {
+      holder = client.read(lease.name()).map(r -> "'" + r.lockedBy() + "' (token " + r.token() + ") until "
+          + r.lockUntil()).orElse("nobody (object deleted)");
+    } catch (RuntimeException e) {
+      holder = "unknown (" + e.getMessage() + ")";
+    }
+    log.error("Lost Quartz lock '{}' of scheduler '{}' while holding it (token {}); it is now held by {}. Another"
+        + " node may have run the same section concurrently: a pause (GC, stalled commit, unreachable S3) outlasted"
+        + " leaseMillis={}", lease.name(), settings.schedName, lease.token(), holder, settings.leaseMillis);
+  }
+
+  /** See {@link S3Semaphore#stopRenewing()}. */
+  synchronized void stopRenewing() {
+    if (renewer != null) {
+      renewer.shutdownNow();
+    }
+  }
+
+  /** See {@link S3Semaphore#holdCount(String)}. */
+  int holdCount(String lockName) {
+    Slot slot = slots.get(lockName);
+    return slot == null ? 0 : slot.local.getHoldCount();
+  }
+
+  private synchronized ScheduledThreadPoolExecutor renewer() {
+    if (renewer == null) {
+      renewer = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread t = new Thread(r, "s3-semaphore-renewer-" + settings.schedName);
+        t.setDaemon(true);
+        return t;
+      });
+      // Quartz has no shutdown hook for lock handlers: let the idle thread end by itself.
+      renewer.setKeepAliveTime(10, SECONDS);
+      renewer.allowCoreThreadTimeOut(true);
+      renewer.setRemoveOnCancelPolicy(true);
+    }
+    return renewer;
+  }
+}

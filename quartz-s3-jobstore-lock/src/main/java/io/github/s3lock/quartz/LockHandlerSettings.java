@@ -1,0 +1,133 @@
+package io.github.s3lock.quartz;
+
+import io.github.s3lock.core.LockListener;
+import io.github.s3lock.core.S3LockClient;
+import io.github.s3lock.core.TimeMode;
+import java.lang.reflect.InvocationTargetException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.function.Supplier;
+import org.quartz.impl.jdbcjobstore.LockException;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+
+/**
+ * The {@code org.quartz.jobStore.lockHandler.*} properties of one {@link S3Semaphore}, and the
+ * {@link S3LockClient} they describe. Quartz sets them through the public setters of {@link S3Semaphore}, which
+ * write these fields; the lock code reads them when it runs, so nothing is copied before the first lock.
+ */
+final class LockHandlerSettings {
+
+  String bucket;
+  String keyPrefix = "quartz-locks/";
+  String region;
+  String endpoint;
+  boolean pathStyleAccess;
+  long leaseMillis = 30_000;
+  long acquireTimeoutMillis = 60_000;
+  long maxRetryIntervalMillis = 500;
+  String timeMode = TimeMode.CLIENT.name();
+  String lockedBy;
+  String expectedBucketOwner;
+  String s3ClientSupplier;
+  String tablePrefix = "QRTZ_";
+  String schedName = "QuartzScheduler";
+  LockListener lockListener = LockListener.NONE;
+
+  /** Where the S3 client comes from: {@link S3Semaphore#newS3Client()}, which tests override. */
+  interface S3ClientSource {
+    S3Client newS3Client() throws LockException;
+  }
+
+  /** Checks the properties, then builds the lock client on the S3 client of {@code s3}. */
+  S3LockClient newLockClient(S3ClientSource s3) throws LockException {
+    if (bucket == null || bucket.isBlank()) {
+      throw new LockException("org.quartz.jobStore.lockHandler.bucket is required (the S3 bucket for the locks)");
+    }
+    if (leaseMillis < 1000) {
+      throw new LockException("org.quartz.jobStore.lockHandler.leaseMillis must be >= 1000, was " + leaseMillis);
+    }
+    if (acquireTimeoutMillis < 0 || maxRetryIntervalMillis < S3Semaphore.FIRST_BACKOFF_MILLIS) {
+      throw new LockException("org.quartz.jobStore.lockHandler.acquireTimeoutMillis must be >= 0 and"
+          + " maxRetryIntervalMillis >= " + S3Semaphore.FIRST_BACKOFF_MILLIS);
+    }
+    TimeMode mode;
+    try {
+      mode = TimeMode.valueOf(timeMode.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new LockException("org.quartz.jobStore.lockHandler.timeMode must be CLIENT or SERVER, was " + timeMode);
+    }
+    try {
+      return S3LockClient.builder()
+          .s3Client(s3.newS3Client())
+          .bucket(bucket)
+          // Scheduler name and table prefix are the identity of a Quartz cluster: clusters can share a bucket.
+          .keyPrefix(keyPrefix + segment(schedName) + "/" + segment(tablePrefix) + "/")
+          .lockedBy(lockedBy != null ? lockedBy : defaultLockedBy())
+          .timeMode(mode)
+          .expectedBucketOwner(expectedBucketOwner)
+          .listener(lockListener)
+          .build();
+    } catch (SdkClientException | IllegalArgumentException | IllegalStateException e) {
+      throw new LockException("Cannot set up the S3 lock handler of scheduler '" + schedName + "' (check"
+          + " org.quartz.jobStore.lockHandler.region/endpoint): " + e.getMessage(), e);
+    }
+  }
+
+  /** The S3 client of {@code s3ClientSupplier}, or else one built from {@code region/endpoint/pathStyleAccess}. */
+  S3Client newS3Client() throws LockException {
+    if (s3ClientSupplier != null) {
+      try {
+        @SuppressWarnings("unchecked")
+        Supplier<S3Client> supplier = (Supplier<S3Client>) Class.forName(s3ClientSupplier, true,
+            Thread.currentThread().getContextClassLoader()).getDeclaredConstructor().newInstance();
+        return supplier.get();
+      } catch (ReflectiveOperationException | ClassCastException e) {
+        Throwable cause = e instanceof InvocationTargetException ? e.getCause() : e;
+        throw new LockException("org.quartz.jobStore.lockHandler.s3ClientSupplier: cannot get an S3Client from "
+            + s3ClientSupplier + " (a public Supplier<S3Client> class with a no-arg constructor)", cause);
+      }
+    }
+    // Credentials: the SDK default chain only. Checksums only when required: radosgw rejects the defaults.
+    S3ClientBuilder builder = S3Client.builder()
+        .forcePathStyle(pathStyleAccess)
+        .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+    if (region != null && !region.isBlank()) {
+      builder.region(Region.of(region.trim()));
+    }
+    if (endpoint != null && !endpoint.isBlank()) {
+      builder.endpointOverride(URI.create(endpoint.trim()));
+    }
+    return builder.build();
+  }
+
+  /** A key segment: ASCII letters, digits, {@code -_} stay; everything else becomes %XX (no '/', no '..'). */
+  static String segment(String s) {
+    StringBuilder out = new StringBuilder();
+    for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+      int c = b & 0xff;
+      boolean plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
+          || c == '_';
+      out.append(plain ? String.valueOf((char) c) : String.format("%%%02X", c));
+    }
+    return out.toString();
+  }
+
+  private static String defaultLockedBy() {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      host = "unknown-host";
+    }
+    return host + "/" + ProcessHandle.current().pid();
+  }
+}
