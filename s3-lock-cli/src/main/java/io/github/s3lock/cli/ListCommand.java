@@ -1,5 +1,6 @@
 package io.github.s3lock.cli;
 
+import io.github.s3lock.core.LockObject;
 import io.github.s3lock.core.LockRecord;
 import io.github.s3lock.core.S3LockClient;
 import java.time.Instant;
@@ -13,7 +14,7 @@ import software.amazon.awssdk.services.s3.S3Client;
     name = "list",
     mixinStandardHelpOptions = true,
     description = {
-        "List every lock under the prefix: who holds it, until when, and its fencing token.",
+        "List every lock under the prefix: who holds it, until when, its fencing token, and when it last changed.",
         "Needs s3:ListBucket on the bucket (taking locks does not)."},
     footerHeading = "%nExample:%n",
     footer = "  s3-lock list --bucket my-bucket --prefix locks/")
@@ -23,7 +24,7 @@ final class ListCommand extends StoreCommand {
   public Integer call() {
     try (S3Client s3 = store.s3Client(cli.interceptors())) {
       S3LockClient client = store.lockClient(s3);
-      List<LockRecord> locks = new ArrayList<>(client.list());
+      List<LockObject> locks = new ArrayList<>(client.list());
       Instant now = client.now();
       render(locks, now, store.where()).forEach(out()::println);
       out().flush();
@@ -31,19 +32,20 @@ final class ListCommand extends StoreCommand {
     }
   }
 
-  static List<String> render(List<LockRecord> locks, Instant now, String where) {
+  static List<String> render(List<LockObject> locks, Instant now, String where) {
     if (locks.isEmpty()) {
       return List.of("No locks under " + where + ".");
     }
-    locks.sort(Comparator.comparing(LockRecord::name));
+    locks.sort(Comparator.comparing(o -> o.record().name()));
     List<String[]> rows = new ArrayList<>();
-    rows.add(new String[] {"NAME", "STATE", "LOCKED BY", "LOCK UNTIL (UTC)", "", "TOKEN"});
+    rows.add(new String[] {"NAME", "STATE", "LOCKED BY", "LOCK UNTIL (UTC)", "", "TOKEN", "LAST MODIFIED (UTC)"});
     long held = 0;
-    for (LockRecord r : locks) {
+    for (LockObject o : locks) {
+      LockRecord r = o.record();
       boolean isHeld = LockText.held(r, now);
       held += isHeld ? 1 : 0;
       rows.add(new String[] {r.name(), isHeld ? "held" : "free", r.lockedBy(), LockText.absolute(r.lockUntil()),
-          LockText.relative(r.lockUntil(), now), Long.toString(r.token())});
+          LockText.relative(r.lockUntil(), now), Long.toString(r.token()), LockText.absolute(o.lastModified())});
     }
     List<String> lines = new ArrayList<>(LockText.columns(rows));
     lines.add("");

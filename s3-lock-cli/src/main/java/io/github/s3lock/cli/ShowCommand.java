@@ -1,5 +1,6 @@
 package io.github.s3lock.cli;
 
+import io.github.s3lock.core.LockObject;
 import io.github.s3lock.core.LockRecord;
 import io.github.s3lock.core.S3LockClient;
 import java.time.Instant;
@@ -26,7 +27,7 @@ final class ShowCommand extends StoreCommand {
   public Integer call() {
     try (S3Client s3 = store.s3Client(cli.interceptors())) {
       S3LockClient client = store.lockClient(s3);
-      Optional<LockRecord> record = client.read(name);
+      Optional<LockObject> record = client.readObject(name);
       String at = "s3://" + store.bucket + "/" + client.keyFor(name);
       if (record.isEmpty()) {
         err().println("No lock named '" + name + "' at " + at + ".");
@@ -39,10 +40,12 @@ final class ShowCommand extends StoreCommand {
     }
   }
 
-  static List<String> render(LockRecord r, Instant now, String at) {
+  static List<String> render(LockObject object, Instant now, String at) {
+    LockRecord r = object.record();
     List<String> lines = new ArrayList<>();
     lines.add("Lock '" + r.name() + "' at " + at);
     lines.add("  " + LockText.state(r, now));
+    lines.add("  last modified " + LockText.absolute(object.lastModified()) + " (the last acquire, extend or release)");
     lines.add("");
     lines.add("Record:");
     List<String[]> rows = new ArrayList<>();

@@ -85,7 +85,7 @@ abstract class AbstractS3LockCliTest {
   }
 
   @Test
-  void listShowsEveryLockWithHolderExpiryAndToken() {
+  void listShowsEveryLockWithHolderExpiryTokenAndLastModified() {
     node1.tryAcquire("report.daily", Instant.now().plus(Duration.ofMinutes(5))).orElseThrow();
     Lease cleanup = node1.tryAcquire("cleanup", Instant.now().plus(Duration.ofMinutes(5))).orElseThrow();
     node1.release(cleanup, Instant.now());
@@ -94,10 +94,12 @@ abstract class AbstractS3LockCliTest {
 
     assertThat(run.exitCode()).as(run.err()).isEqualTo(0);
     List<String> lines = run.out().lines().toList();
-    assertThat(lines.get(0)).containsPattern("NAME +STATE +LOCKED BY +LOCK UNTIL \\(UTC\\) +TOKEN");
-    // Sorted by name: cleanup first.
-    assertThat(lines.get(1)).containsPattern("^cleanup +free +node-1 +\\S+Z +expired \\S+ ago +1$");
-    assertThat(lines.get(2)).containsPattern("^report\\.daily +held +node-1 +\\S+Z +in 4m \\d+s +1$");
+    assertThat(lines.get(0))
+        .containsPattern("NAME +STATE +LOCKED BY +LOCK UNTIL \\(UTC\\) +TOKEN +LAST MODIFIED \\(UTC\\)$");
+    // Sorted by name: cleanup first. The last column is the object's Last-Modified, an ISO instant.
+    String instant = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ";
+    assertThat(lines.get(1)).containsPattern("^cleanup +free +node-1 +\\S+Z +expired \\S+ ago +1 +" + instant + "$");
+    assertThat(lines.get(2)).containsPattern("^report\\.daily +held +node-1 +\\S+Z +in 4m \\d+s +1 +" + instant + "$");
     assertThat(run.out()).contains("2 locks under s3://" + bucket + "/" + prefix).contains(", 1 held, at ");
   }
 
@@ -120,6 +122,7 @@ abstract class AbstractS3LockCliTest {
     assertThat(run.out())
         .contains("Lock 'report.daily' at s3://" + bucket + "/" + prefix + "report.daily")
         .containsPattern("held by node-1 until \\S+Z \\(in 4m \\d+s\\), token 1")
+        .containsPattern("last modified \\d{4}-\\S+Z \\(the last acquire, extend or release\\)")
         .containsPattern("owner +" + record.owner())
         .containsPattern("lockUntil +" + record.lockUntil() + " \\(" + record.lockUntil().toEpochMilli() + "\\)")
         .containsPattern("revision +" + record.revision());

@@ -127,7 +127,7 @@ final class LockObjectStore {
         observe(sent, in.response().sdkHttpResponse());
         listener.requestSent("GET", in.response().sdkHttpResponse().statusCode());
         byte[] body = readLimited(in, key);
-        return ReadOutcome.found(in.response().eTag(), body);
+        return ReadOutcome.found(in.response().eTag(), body, in.response().lastModified());
       } catch (S3Exception e) {
         observe(sent, e);
         listener.requestSent("GET", e.statusCode());

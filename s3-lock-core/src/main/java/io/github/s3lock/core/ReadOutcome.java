@@ -1,10 +1,12 @@
 package io.github.s3lock.core;
 
+import java.time.Instant;
+
 /** What a GET of a lock object found, as decided by {@link LockObjectStore}. */
-record ReadOutcome(Result result, String etag, byte[] body) {
+record ReadOutcome(Result result, String etag, byte[] body, Instant lastModified) {
 
   enum Result {
-    /** 200: {@link #body()} and {@link #etag()} are the object's. */
+    /** 200: {@link #body()}, {@link #etag()} and {@link #lastModified()} are the object's. */
     FOUND,
     /** 304 to {@code If-None-Match}: unchanged since the ETag we sent. */
     NOT_MODIFIED,
@@ -12,11 +14,11 @@ record ReadOutcome(Result result, String etag, byte[] body) {
     MISSING
   }
 
-  static ReadOutcome found(String etag, byte[] body) {
-    return new ReadOutcome(Result.FOUND, etag, body);
+  static ReadOutcome found(String etag, byte[] body, Instant lastModified) {
+    return new ReadOutcome(Result.FOUND, etag, body, lastModified);
   }
 
   static ReadOutcome of(Result result) {
-    return new ReadOutcome(result, null, null);
+    return new ReadOutcome(result, null, null, null);
   }
 }

@@ -57,7 +57,12 @@ public final class S3LockClient {
   private final ConcurrentMap<String, Version> seen = new ConcurrentHashMap<>();
 
   /** A version of a lock object: its record and ETag, and whether this client wrote it. */
-  private record Version(LockRecord record, String etag, boolean ours) {}
+  /** A version of a lock object; {@code lastModified} only when read from S3 (null for our own writes). */
+  private record Version(LockRecord record, String etag, boolean ours, Instant lastModified) {
+    Version(LockRecord record, String etag, boolean ours) {
+      this(record, etag, ours, null);
+    }
+  }
 
   private S3LockClient(Builder b) {
     this.keys = new KeyLayout(b.keyPrefix);
@@ -246,14 +251,20 @@ public final class S3LockClient {
     return Optional.ofNullable(readBack(key, null)).map(Version::record);
   }
 
+  /** Like {@link #read}, with the object's last-modified time: for operators asking when a lock last changed. */
+  public Optional<LockObject> readObject(String name) {
+    String key = keys.keyFor(name);
+    return Optional.ofNullable(readBack(key, null)).map(v -> new LockObject(v.record(), v.lastModified()));
+  }
+
   /**
-   * Every lock under the key prefix with its current record, for operators (one LIST request per 1,000 keys and
+   * Every lock under the key prefix with its current record and last-modified time, for operators (one LIST request per 1,000 keys and
    * one GET per lock). Needs {@code s3:ListBucket}, which taking locks does not.
    *
    * @throws S3LockException of kind CORRUPT_RECORD naming the key of an object that is not a lock record
    */
-  public List<LockRecord> list() {
-    List<LockRecord> records = new ArrayList<>();
+  public List<LockObject> list() {
+    List<LockObject> locks = new ArrayList<>();
     String reserved = keys.reservedKey("");
     for (String key : store.listKeys(keys.prefix())) {
       if (key.startsWith(reserved) || key.substring(keys.prefix().length()).contains("/")) {
@@ -261,10 +272,10 @@ public final class S3LockClient {
       }
       Version current = readBack(key, null);
       if (current != null) {
-        records.add(current.record());
+        locks.add(new LockObject(current.record(), current.lastModified()));
       }
     }
-    return records;
+    return locks;
   }
 
   /** What {@link #releaseAsOperator} did, and the record it found. */
@@ -450,7 +461,7 @@ public final class S3LockClient {
         case FOUND:
         default:
           try {
-            return new Version(LockRecordCodec.decode(read.body()), read.etag(), false);
+            return new Version(LockRecordCodec.decode(read.body()), read.etag(), false, read.lastModified());
           } catch (IllegalArgumentException e) {
             if (attempt == CORRUPT_READ_ATTEMPTS) {
               throw new S3LockException(S3LockException.Kind.CORRUPT_RECORD, "s3://" + store.bucket() + "/" + key

@@ -380,8 +380,19 @@ abstract class AbstractS3LockClientContractTest {
     String free = name("listed-free");
     nodeA.tryAcquire(held, later(MINUTE)).orElseThrow();
     nodeB.release(nodeB.tryAcquire(free, later(MINUTE)).orElseThrow(), clock.instant());
-    assertThat(nodeA.list()).extracting(LockRecord::name).contains(held, free, "warm-up")
+    Instant before = Instant.now().minusSeconds(60);
+    List<LockObject> listed = nodeA.list();
+    assertThat(listed).extracting(o -> o.record().name()).contains(held, free, "warm-up")
         .noneMatch(n -> n.startsWith(".s3-lock"));
+    // S3's Last-Modified is the store's clock to the second: within a generous minute of this test's writes.
+    Instant after = Instant.now().plusSeconds(60);
+    assertThat(listed).filteredOn(o -> o.record().name().equals(held)).singleElement()
+        .satisfies(o -> assertThat(o.lastModified()).isBetween(before, after));
+    assertThat(nodeB.readObject(held)).hasValueSatisfying(o -> {
+      assertThat(o.record()).isEqualTo(nodeB.read(held).orElseThrow());
+      assertThat(o.lastModified()).isBetween(before, after);
+    });
+    assertThat(nodeB.readObject(name("never-written"))).isEmpty();
   }
 
   @Test

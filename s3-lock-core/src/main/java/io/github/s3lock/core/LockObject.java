@@ -1,0 +1,17 @@
+package io.github.s3lock.core;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A lock object as S3 holds it, for operators: its record, and when S3 last stored a write to it (acquire,
+ * extend or release; the record's {@code lockedAt} only changes on acquire). {@code lastModified} is the store's
+ * clock, to the second on most stores.
+ */
+public record LockObject(LockRecord record, Instant lastModified) {
+
+  public LockObject {
+    Objects.requireNonNull(record, "record");
+    Objects.requireNonNull(lastModified, "lastModified");
+  }
+}
