@@ -45,7 +45,8 @@ final class ListCommand extends StoreCommand {
       boolean isHeld = LockText.held(r, now);
       held += isHeld ? 1 : 0;
       rows.add(new String[] {r.name(), isHeld ? "held" : "free", r.lockedBy(), LockText.absolute(r.lockUntil()),
-          LockText.relative(r.lockUntil(), now), Long.toString(r.token()), LockText.absolute(o.lastModified())});
+          LockText.relative(r.lockUntil(), now), Long.toString(r.token()),
+          LockText.absoluteOrUnknown(o.lastModified())});
     }
     List<String> lines = new ArrayList<>(LockText.columns(rows));
     lines.add("");

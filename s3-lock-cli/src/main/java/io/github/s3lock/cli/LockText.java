@@ -22,6 +22,11 @@ final class LockText {
     return instant.truncatedTo(ChronoUnit.SECONDS).toString();
   }
 
+  /** As {@link #absolute}, or {@code unknown} when the store did not say (no {@code Last-Modified} header). */
+  static String absoluteOrUnknown(Instant instant) {
+    return instant == null ? "unknown" : absolute(instant);
+  }
+
   /** {@code in 3m 12s} or {@code expired 5s ago}. */
   static String relative(Instant lockUntil, Instant now) {
     Duration d = Duration.between(now, lockUntil);

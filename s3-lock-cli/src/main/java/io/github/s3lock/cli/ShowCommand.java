@@ -45,7 +45,8 @@ final class ShowCommand extends StoreCommand {
     List<String> lines = new ArrayList<>();
     lines.add("Lock '" + r.name() + "' at " + at);
     lines.add("  " + LockText.state(r, now));
-    lines.add("  last modified " + LockText.absolute(object.lastModified()) + " (the last acquire, extend or release)");
+    lines.add("  last modified " + LockText.absoluteOrUnknown(object.lastModified())
+        + " (the last acquire, extend or release)");
     lines.add("");
     lines.add("Record:");
     List<String[]> rows = new ArrayList<>();

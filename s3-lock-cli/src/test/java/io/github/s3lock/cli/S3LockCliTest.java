@@ -3,6 +3,8 @@ package io.github.s3lock.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.s3lock.core.ConformanceReport;
+import io.github.s3lock.core.LockObject;
+import io.github.s3lock.core.LockRecord;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -72,5 +74,18 @@ class S3LockCliTest {
     assertThat(LockText.relative(now, now)).isEqualTo("expired 0ms ago");
     assertThat(LockText.relative(now.plus(Duration.ofHours(26).plusMinutes(5)), now)).isEqualTo("in 1d 2h");
     assertThat(LockText.relative(now.plus(Duration.ofMinutes(65)), now)).isEqualTo("in 1h 5m");
+  }
+
+  @Test
+  void aStoreThatSendsNoLastModifiedShowsUnknownRatherThanFailing() {
+    Instant now = Instant.parse("2026-11-26T12:00:00Z");
+    LockRecord record = new LockRecord("report.daily", now.plusSeconds(60), now, "node-1", "owner-1", 7, 1);
+
+    List<String> list = ListCommand.render(new java.util.ArrayList<>(List.of(new LockObject(record, null))), now,
+        "s3://demo/locks/");
+    List<String> show = ShowCommand.render(new LockObject(record, null), now, "s3://demo/locks/report.daily");
+
+    assertThat(list.get(1)).matches("^report\\.daily +held +node-1 +\\S+Z +in 1m 0s +7 +unknown$");
+    assertThat(show).contains("  last modified unknown (the last acquire, extend or release)");
   }
 }

@@ -6,12 +6,12 @@ import java.util.Objects;
 /**
  * A lock object as S3 holds it, for operators: its record, and when S3 last stored a write to it (acquire,
  * extend or release; the record's {@code lockedAt} only changes on acquire). {@code lastModified} is the store's
- * clock, to the second on most stores.
+ * clock, to the second on most stores, and null from a store that sends no {@code Last-Modified} header (AWS S3,
+ * Ceph radosgw and S3Mock all send it).
  */
 public record LockObject(LockRecord record, Instant lastModified) {
 
   public LockObject {
     Objects.requireNonNull(record, "record");
-    Objects.requireNonNull(lastModified, "lastModified");
   }
 }

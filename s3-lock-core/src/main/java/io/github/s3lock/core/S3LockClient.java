@@ -56,8 +56,10 @@ public final class S3LockClient {
   /** The last version of each lock object this client saw, by key. */
   private final ConcurrentMap<String, Version> seen = new ConcurrentHashMap<>();
 
-  /** A version of a lock object: its record and ETag, and whether this client wrote it. */
-  /** A version of a lock object; {@code lastModified} only when read from S3 (null for our own writes). */
+  /**
+   * A version of a lock object: its record and ETag, whether this client wrote it, and its last-modified time
+   * when it was read from S3 (null for our own writes).
+   */
   private record Version(LockRecord record, String etag, boolean ours, Instant lastModified) {
     Version(LockRecord record, String etag, boolean ours) {
       this(record, etag, ours, null);
@@ -258,8 +260,8 @@ public final class S3LockClient {
   }
 
   /**
-   * Every lock under the key prefix with its current record and last-modified time, for operators (one LIST request per 1,000 keys and
-   * one GET per lock). Needs {@code s3:ListBucket}, which taking locks does not.
+   * Every lock under the key prefix with its current record and last-modified time, for operators (one LIST
+   * request per 1,000 keys and one GET per lock). Needs {@code s3:ListBucket}, which taking locks does not.
    *
    * @throws S3LockException of kind CORRUPT_RECORD naming the key of an object that is not a lock record
    */
