@@ -2,7 +2,7 @@
 # Runs every benchmark of docs/benchmarks.md and writes all tables to benchmarks/target/benchmarks-all.md
 # (about 10 minutes on 2 cores). As root it starts a throwaway Ceph radosgw on free loopback ports for the
 # latency table's radosgw rows (installing Debian's Ceph packages if missing) and stops it before the CPU
-# benchmarks, whose numbers its idle daemons would disturb. Set S3LOCK_BENCH_RADOSGW=false to leave radosgw out,
+# benchmarks, so that its daemons do not compete with them. Set S3LOCK_BENCH_RADOSGW=false to leave radosgw out,
 # or point S3LOCK_RADOSGW_* at a radosgw you run yourself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
