@@ -4,6 +4,7 @@ import io.github.s3lock.core.Lease;
 import io.github.s3lock.core.S3LockClient;
 import io.github.s3lock.shedlock.S3LockProvider;
 import io.github.s3lock.testing.EmbeddedS3;
+import io.github.s3lock.testing.MovableClock;
 import io.github.s3lock.testing.RequestCounter;
 import io.github.s3lock.testing.TestStore;
 import java.nio.file.Files;
@@ -38,7 +39,7 @@ public final class LockBenchmarks {
   private static final int LATENCY_SAMPLES = 300;
   private static final Duration LONG = Duration.ofMinutes(10);
 
-  private final MovableClock clock = new MovableClock();
+  private final MovableClock clock = MovableClock.followingSystemTime();
   private final StringBuilder md = new StringBuilder();
   private int names;
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.s3lock.testing.FaultInjector;
 import io.github.s3lock.testing.FaultInjector.Fault;
+import io.github.s3lock.testing.MovableClock;
 import io.github.s3lock.testing.RequestCounter;
 import io.github.s3lock.testing.TestStore;
 import java.nio.charset.StandardCharsets;
@@ -29,19 +30,21 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * The protocol's contract, run against every store we support (one subclass per store). Two "nodes" are two
- * {@link S3LockClient}s with their own S3 clients and caches; time is a {@link TestClock} moved by hand, so
+ * {@link S3LockClient}s with their own S3 clients and caches; time is a {@link MovableClock} moved by hand, so
  * expiry needs no sleeping, and request counts are exact.
  */
 abstract class AbstractS3LockClientContractTest {
 
   private static final Duration MINUTE = Duration.ofMinutes(1);
+  /** Where the test clocks start: years away from any store's clock, so that only the test moves time. */
+  private static final Instant FAR_OFF = Instant.parse("2030-01-01T00:00:00Z");
 
   protected abstract TestStore store();
 
   /** What the conformance probe must find on this store. */
   protected abstract StoreDialect expectedDialect();
 
-  private final TestClock clock = new TestClock();
+  private final MovableClock clock = MovableClock.frozenAt(FAR_OFF);
   private final RequestCounter requestsA = new RequestCounter();
   private final RequestCounter requestsB = new RequestCounter();
   private final FaultInjector faultsA = new FaultInjector();
@@ -561,7 +564,7 @@ abstract class AbstractS3LockClientContractTest {
 
   @Test
   void serverTimeModeWritesTheStoresTime() {
-    TestClock farOff = new TestClock(); // 2030: years away from the store's clock
+    MovableClock farOff = MovableClock.frozenAt(FAR_OFF); // years away from the store's clock
     S3LockClient node = S3LockClient.builder().s3Client(s3A).bucket(bucket).clock(farOff)
         .timeMode(TimeMode.SERVER).build();
     String lock = name("server-time");

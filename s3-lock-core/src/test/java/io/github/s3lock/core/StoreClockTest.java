@@ -2,6 +2,7 @@ package io.github.s3lock.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.s3lock.testing.MovableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 class StoreClockTest {
 
-  private final TestClock local = new TestClock();
+  private final MovableClock local = MovableClock.frozenAt(Instant.parse("2030-01-01T00:00:00Z"));
 
   private static Optional<String> date(Instant serverTime) {
     return Optional.of(DateTimeFormatter.RFC_1123_DATE_TIME.format(serverTime.atOffset(ZoneOffset.UTC)));

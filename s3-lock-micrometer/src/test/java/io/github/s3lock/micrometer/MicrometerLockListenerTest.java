@@ -6,13 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.s3lock.core.Lease;
 import io.github.s3lock.core.S3LockClient;
 import io.github.s3lock.core.S3LockException;
+import io.github.s3lock.testing.MovableClock;
 import io.github.s3lock.testing.TestStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,7 +27,7 @@ class MicrometerLockListenerTest {
   private static S3Client s3;
   private static String bucket;
 
-  private final MovableClock clock = new MovableClock(Instant.parse("2030-01-01T00:00:00Z"));
+  private final MovableClock clock = MovableClock.frozenAt(Instant.parse("2030-01-01T00:00:00Z"));
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final SimpleMeterRegistry otherRegistry = new SimpleMeterRegistry();
   private String prefix;
@@ -143,23 +143,5 @@ class MicrometerLockListenerTest {
   private static double requests(SimpleMeterRegistry meters, String method, String status) {
     return Optional.ofNullable(meters.find(MicrometerLockListener.REQUESTS).tags("method", method, "status", status)
         .counter()).map(Counter::count).orElse(0.0);
-  }
-
-  /** A clock that tests move by hand, so that leases expire without sleeping. */
-  private static final class MovableClock implements InstantSource {
-    private volatile Instant now;
-
-    MovableClock(Instant start) {
-      this.now = start;
-    }
-
-    void advance(Duration by) {
-      now = now.plus(by);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
   }
 }

@@ -7,8 +7,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.github.s3lock.core.LockRecord;
 import io.github.s3lock.core.S3LockClient;
+import io.github.s3lock.testing.MovableClock;
 import io.github.s3lock.testing.RequestCounter;
 import io.github.s3lock.testing.TestStore;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -115,13 +117,16 @@ abstract class AbstractS3LockProviderContractTest {
     S3LockProvider other = warmedUp(otherNode());
     String name = uniqueName();
 
-    try (MovedClock clock = MovedClock.install()) {
+    MovableClock clock = installShedLockClock();
+    try {
       provider.lock(config(name, LONG, Duration.ofSeconds(10))).orElseThrow().unlock();
 
       assertThat(other.lock(config(name, LONG, ZERO))).isEmpty();
       assertThat(provider.lock(config(name, LONG, ZERO))).isEmpty();
       clock.advance(Duration.ofSeconds(10));
       assertThat(other.lock(config(name, LONG, ZERO))).isPresent();
+    } finally {
+      ClockProvider.setClock(Clock.systemUTC());
     }
   }
 
@@ -295,12 +300,15 @@ abstract class AbstractS3LockProviderContractTest {
   void fencingTokenIsGoneOnceTheLockExpired() throws Throwable {
     onFreshThread(() -> {
       S3LockProvider provider = warmedUp(provider());
-      try (MovedClock clock = MovedClock.install()) {
+      MovableClock clock = installShedLockClock();
+      try {
         LockConfiguration config = config(uniqueName(), LONG, ZERO);
         S3SimpleLock lock = (S3SimpleLock) provider.lock(config).orElseThrow();
         assertThat(S3LockProvider.currentFencingToken()).hasValue(lock.fencingToken());
         clock.advance(LONG);
         assertThat(S3LockProvider.currentFencingToken()).isEmpty();
+      } finally {
+        ClockProvider.setClock(Clock.systemUTC());
       }
     });
   }
@@ -453,6 +461,16 @@ abstract class AbstractS3LockProviderContractTest {
   private static boolean tryLock(S3LockProvider provider, LockConfiguration config, AtomicReference<SimpleLock> to) {
     provider.lock(config).ifPresent(to::set);
     return to.get() != null;
+  }
+
+  /**
+   * ShedLock's clock, frozen now and moved by the test: expiry is then decided by the test, not by how fast a
+   * loaded machine runs. Callers put the system clock back in {@code finally}.
+   */
+  private static MovableClock installShedLockClock() {
+    MovableClock clock = MovableClock.frozenAt(Instant.now());
+    ClockProvider.setClock(clock);
+    return clock;
   }
 
   private static LockConfiguration config(String name, Duration lockAtMostFor, Duration lockAtLeastFor) {

@@ -1,0 +1,52 @@
+package io.github.s3lock.testing;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A clock that a test moves by hand, so that leases expire when the test says so, not when a loaded machine gets
+ * there. Pass it to {@code S3LockClient.builder().clock(...)}, or to ShedLock's {@code ClockProvider.setClock}.
+ */
+public final class MovableClock extends Clock {
+
+  private final InstantSource base;
+  private final AtomicReference<Duration> offset = new AtomicReference<>(Duration.ZERO);
+
+  private MovableClock(InstantSource base) {
+    this.base = base;
+  }
+
+  /** Stands still at {@code start} until moved. */
+  public static MovableClock frozenAt(Instant start) {
+    return new MovableClock(InstantSource.fixed(start));
+  }
+
+  /** Runs with the system clock, ahead of it by however far it has been moved. */
+  public static MovableClock followingSystemTime() {
+    return new MovableClock(Clock.systemUTC());
+  }
+
+  public void advance(Duration by) {
+    offset.updateAndGet(o -> o.plus(by));
+  }
+
+  @Override
+  public Instant instant() {
+    return base.instant().plus(offset.get());
+  }
+
+  @Override
+  public ZoneId getZone() {
+    return ZoneOffset.UTC;
+  }
+
+  @Override
+  public Clock withZone(ZoneId zone) {
+    return this;
+  }
+}
