@@ -42,10 +42,7 @@ public final class ClientCpuTable {
       String method = run.getParams().getBenchmark();
       method = method.substring(method.lastIndexOf('.') + 1);
       Result<?> time = run.getPrimaryResult();
-      Result<?> alloc = run.getSecondaryResults().get("·gc.alloc.rate.norm");
-      if (alloc == null) {
-        alloc = run.getSecondaryResults().get("gc.alloc.rate.norm");
-      }
+      Result<?> alloc = run.getSecondaryResults().get("gc.alloc.rate.norm");
       md.append(String.format("| %s | %s | %.0f | %.0f | %.0f | %s |%n", describe(method), requests(method),
           time.getStatistics().getPercentile(50), time.getStatistics().getPercentile(99), time.getScore(),
           alloc == null ? "n/a" : String.format("%.1f", alloc.getScore() / 1024)));

@@ -23,15 +23,14 @@ public final class InMemoryClients {
 
   public InMemoryClients() {
     store.createBucket(Simulation.BUCKET);
+    store.recordWrites(false); // nothing here checks a history, and a long benchmark must not fill the heap
   }
 
   /**
-   * A client for benchmarks: placeholder credentials (the in-memory store checks no signatures), no simulated
-   * network latency (add your own with an interceptor), and no history of writes kept, so that a long benchmark
-   * does not fill the heap.
+   * A client for benchmarks: placeholder credentials (the in-memory store checks no signatures) and no simulated
+   * network latency (add your own with an interceptor).
    */
   public S3Client client(ExecutionInterceptor... interceptors) {
-    store.recordWrites(false);
     return client(new SimHttpClient(store, time, FaultPlan.instant(), 0),
         StaticCredentialsProvider.create(AwsBasicCredentials.create("in-memory", "in-memory")), interceptors);
   }
