@@ -74,7 +74,7 @@ final class LockObjectStore {
         .contentType("application/json")
         .expectedBucketOwner(expectedBucketOwner);
     condition.accept(request);
-    Instant sent = clock.localNow();
+    long sent = clock.tick();
     try {
       PutObjectResponse response = s3.putObject(request.build(), RequestBody.fromBytes(body));
       observe(sent, response.sdkHttpResponse());
@@ -122,7 +122,7 @@ final class LockObjectStore {
         .expectedBucketOwner(expectedBucketOwner)
         .build();
     for (int attempt = 1; ; attempt++) {
-      Instant sent = clock.localNow();
+      long sent = clock.tick();
       try (ResponseInputStream<GetObjectResponse> in = s3.getObject(request)) {
         observe(sent, in.response().sdkHttpResponse());
         listener.requestSent("GET", in.response().sdkHttpResponse().statusCode());
@@ -206,11 +206,11 @@ final class LockObjectStore {
     return body;
   }
 
-  private void observe(Instant sent, SdkHttpResponse response) {
-    clock.observe(sent, clock.localNow(), response.firstMatchingHeader("Date"));
+  private void observe(long sent, SdkHttpResponse response) {
+    clock.observe(sent, clock.tick(), response.firstMatchingHeader("Date"));
   }
 
-  private void observe(Instant sent, S3Exception e) {
+  private void observe(long sent, S3Exception e) {
     AwsErrorDetails details = e.awsErrorDetails();
     if (details != null && details.sdkHttpResponse() != null) {
       observe(sent, details.sdkHttpResponse());

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,7 +69,7 @@ public final class S3LockClient {
 
   private S3LockClient(Builder b) {
     this.keys = new KeyLayout(b.keyPrefix);
-    this.clock = new StoreClock(b.timeMode, b.clock);
+    this.clock = new StoreClock(b.timeMode, b.clock, b.ticker);
     this.listener = b.listener;
     this.store = new LockObjectStore(b.s3, b.bucket, b.keyPrefix, b.expectedBucketOwner, clock, listener);
     this.lockedBy = b.lockedBy;
@@ -511,6 +512,7 @@ public final class S3LockClient {
     private String lockedBy = defaultLockedBy();
     private TimeMode timeMode = TimeMode.CLIENT;
     private InstantSource clock = InstantSource.system();
+    private LongSupplier ticker = System::nanoTime;
     private boolean probe = true;
     private StoreDialect dialect = StoreDialect.AWS;
     private String expectedBucketOwner;
@@ -560,6 +562,15 @@ public final class S3LockClient {
     }
 
     /**
+     * The monotonic clock, in nanoseconds, that measures elapsed time (server-time bounds); default
+     * {@code System::nanoTime}. For tests and simulations that run in virtual time; applications leave it.
+     */
+    public Builder ticker(LongSupplier ticker) {
+      this.ticker = ticker;
+      return this;
+    }
+
+    /**
      * Whether to run the conformance probe before the first lock (default true). Turn it off only for a store
      * known to be conformant, and then set {@link #dialect}.
      */
@@ -596,6 +607,7 @@ public final class S3LockClient {
       }
       Objects.requireNonNull(timeMode, "timeMode");
       Objects.requireNonNull(clock, "clock");
+      Objects.requireNonNull(ticker, "ticker");
       Objects.requireNonNull(dialect, "dialect");
       Objects.requireNonNull(listener, "listener (use LockListener.NONE for none)");
       return new S3LockClient(this);

@@ -10,6 +10,7 @@ import java.time.InstantSource;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import net.javacrumbs.shedlock.core.ClockProvider;
 import net.javacrumbs.shedlock.core.ExtensibleLockProvider;
@@ -66,6 +67,7 @@ public final class S3LockProvider implements ExtensibleLockProvider {
         // ShedLock's clock, so that lockAtMostUntil/lockAtLeastUntil (computed with it) and expiry agree, and
         // tests that replace ClockProvider's clock move ours too. In server mode it is corrected by the offset.
         .clock(config.clock)
+        .ticker(config.ticker)
         .probe(config.probe)
         .listener(config.listener);
     if (config.lockedBy != null) {
@@ -155,6 +157,7 @@ public final class S3LockProvider implements ExtensibleLockProvider {
     private StoreDialect dialect;
     private String expectedBucketOwner;
     private InstantSource clock = ClockProvider::now;
+    private LongSupplier ticker = System::nanoTime;
     private LockListener listener = LockListener.NONE;
 
     private Builder() {}
@@ -239,6 +242,12 @@ public final class S3LockProvider implements ExtensibleLockProvider {
       return this;
     }
 
+    /** The monotonic clock (nanoseconds); tests and simulations only. Default: {@code System::nanoTime}. */
+    Builder ticker(LongSupplier ticker) {
+      this.ticker = ticker;
+      return this;
+    }
+
     /**
      * @throws IllegalStateException when {@code s3Client} or {@code bucket} is missing or {@code lockedBy} is
      *     blank
@@ -258,6 +267,7 @@ public final class S3LockProvider implements ExtensibleLockProvider {
       b.dialect = dialect;
       b.expectedBucketOwner = expectedBucketOwner;
       b.clock = clock;
+      b.ticker = ticker;
       b.listener = listener;
       return b;
     }
