@@ -121,7 +121,7 @@ abstract class AbstractS3LockCliTest {
     assertThat(run.exitCode()).as(run.err()).isEqualTo(0);
     assertThat(run.out())
         .contains("Lock 'report.daily' at s3://" + bucket + "/" + prefix + "report.daily")
-        .containsPattern("held by node-1 until \\S+Z \\(in 4m \\d+s\\), token 1")
+        .containsPattern("held by node-1 until \\S+Z \\(in 4m \\d+s\\), token \\d{16}")
         .containsPattern("last modified \\d{4}-\\S+Z \\(the last acquire, extend or release\\)")
         .containsPattern("owner +" + record.owner())
         .containsPattern("lockUntil +" + record.lockUntil() + " \\(" + record.lockUntil().toEpochMilli() + "\\)")
