@@ -43,6 +43,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * ShedLock's LockProvider contract, checked against a real S3 store (one subclass per store), with ShedLock's
@@ -253,11 +254,34 @@ abstract class AbstractS3LockProviderContractTest {
     assertThat(counter.byMethod()).as("lock a released name, then unlock").isEqualTo(Map.of("PUT", 2));
   }
 
+  /**
+   * ShedLock accepts any non-empty name (it refuses the empty one itself, before a provider sees it). Each must
+   * become exactly one object directly under the key prefix, at the key docs/protocol.md gives, whatever the name
+   * contains, and its record must carry the name as given.
+   */
+  @Test
+  void aNameWithSlashesDotsAndNonAsciiIsOneObjectDirectlyUnderThePrefix() {
+    S3LockProvider provider = warmedUp(provider());
+    String id = uniqueName();
+    String name = "../" + id + "/daily report é";
+    List<String> before = keysUnderThePrefix();
+
+    SimpleLock lock = provider.lock(config(name, LONG, ZERO)).orElseThrow();
+
+    List<String> added = new ArrayList<>(keysUnderThePrefix());
+    added.removeAll(before);
+    assertThat(added)
+        .containsExactly(S3LockProvider.DEFAULT_KEY_PREFIX + "%2E.%2F" + id + "%2Fdaily%20report%20%C3%A9");
+    assertThat(record(name).name()).isEqualTo(name);
+    assertThat(otherNode().lock(config(name, LONG, ZERO))).isEmpty();
+    lock.unlock();
+    assertThat(otherNode().lock(config(name, LONG, ZERO))).isPresent();
+  }
+
   @Test
   void badInputIsRefusedWithAMessageThatNamesIt() {
     S3LockProvider provider = provider();
 
-    assertThatThrownBy(() -> config("", LONG, ZERO)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> provider.lock(config("x".repeat(2000), LONG, ZERO)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("too long");
@@ -526,6 +550,11 @@ abstract class AbstractS3LockProviderContractTest {
   private static S3LockProvider warmedUp(S3LockProvider provider) {
     provider.lock(config(uniqueName(), LONG, ZERO)).orElseThrow().unlock();
     return provider;
+  }
+
+  private List<String> keysUnderThePrefix() {
+    return s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(S3LockProvider.DEFAULT_KEY_PREFIX)).contents()
+        .stream().map(S3Object::key).toList();
   }
 
   private LockRecord record(String name) {
