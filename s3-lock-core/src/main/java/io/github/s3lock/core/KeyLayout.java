@@ -38,6 +38,19 @@ final class KeyLayout {
     if (name == null || name.isEmpty()) {
       throw new IllegalArgumentException("lock name must not be empty");
     }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      boolean pair = Character.isHighSurrogate(c) && i + 1 < name.length()
+          && Character.isLowSurrogate(name.charAt(i + 1));
+      if (pair) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        // UTF-8 cannot encode a lone surrogate: Java writes '?', so two different names would share one key.
+        throw new IllegalArgumentException("lock name is not valid UTF-16: it has an unpaired surrogate (\\u"
+            + Integer.toHexString(c).toUpperCase(java.util.Locale.ROOT) + ") at index " + i
+            + "; use a name made of whole characters");
+      }
+    }
     String key = prefix + encode(name);
     int bytes = key.getBytes(StandardCharsets.UTF_8).length;
     if (bytes > MAX_KEY_BYTES) {

@@ -138,6 +138,9 @@ final class LockObjectStore {
         if (status == 404 && !"NoSuchBucket".equals(errorCode(e))) {
           return ReadOutcome.of(ReadOutcome.Result.MISSING);
         }
+        if (status == 403 && "AccessDenied".equals(errorCode(e))) {
+          return ReadOutcome.denied(failure("GET", key, e));
+        }
         throw failure("GET", key, e);
       } catch (SdkClientException e) {
         listener.requestSent("GET", 0);
@@ -259,8 +262,7 @@ final class LockObjectStore {
     }
     if (status == 403) {
       String fix = method.equals("GET")
-          ? "grant s3:GetObject on arn:aws:s3:::" + bucket + "/" + keyPrefix + "* (and s3:ListBucket on the"
-              + " bucket, or S3 answers 403 instead of 404 for a missing object)"
+          ? "grant s3:GetObject on arn:aws:s3:::" + bucket + "/" + keyPrefix + "*"
           : "grant s3:PutObject on arn:aws:s3:::" + bucket + "/" + keyPrefix + "*";
       String owner = expectedBucketOwner == null ? ""
           : ", and check that the bucket belongs to account " + expectedBucketOwner + " (expectedBucketOwner)";

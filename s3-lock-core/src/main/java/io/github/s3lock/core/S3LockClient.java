@@ -1,5 +1,6 @@
 package io.github.s3lock.core;
 
+import io.github.s3lock.core.KnownVersions.Version;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -9,8 +10,10 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -54,23 +57,32 @@ public final class S3LockClient {
   private volatile boolean ready;
   private final Object readyLock = new Object();
 
-  /** The last version of each lock object this client saw, by key. */
-  private final ConcurrentMap<String, Version> seen = new ConcurrentHashMap<>();
+  /** The last version of each lock object this client saw. */
+  private final KnownVersions seen = new KnownVersions(KnownVersions.DEFAULT_CAPACITY);
 
   /**
-   * A version of a lock object: its record and ETag, whether this client wrote it, and its last-modified time
-   * when it was read from S3 (null for our own writes).
+   * Owner nonces of this client's attempts that ended without a lease while one of their writes was still
+   * uncertain (timed out, 5xx): such a write can land later, and then the lock is held by nobody who knows it.
+   * Only we write records with these nonces, so a record carrying one is free for us to take over at once
+   * instead of after its lockUntil. Bounded: a forgotten nonce costs one lease of waiting, not safety.
    */
-  private record Version(LockRecord record, String etag, boolean ours, Instant lastModified) {
-    Version(LockRecord record, String etag, boolean ours) {
-      this(record, etag, ours, null);
-    }
-  }
+  private final Set<String> orphaned = Collections.synchronizedSet(Collections.newSetFromMap(
+      new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+          return size() > MAX_ORPHANED_NONCES;
+        }
+      }));
+
+  private static final int MAX_ORPHANED_NONCES = 256;
+
+  /** What one conditional write came to, once an uncertain answer was resolved by reading the object back. */
+  private record Resolution(boolean ours, Version current, ConditionalWriteOutcome outcome) {}
 
   private S3LockClient(Builder b) {
     this.keys = new KeyLayout(b.keyPrefix);
     this.clock = new StoreClock(b.timeMode, b.clock, b.ticker);
-    this.listener = b.listener;
+    this.listener = IsolatedListener.of(b.listener);
     this.store = new LockObjectStore(b.s3, b.bucket, b.keyPrefix, b.expectedBucketOwner, clock, listener);
     this.lockedBy = b.lockedBy;
     this.probeEnabled = b.probe;
@@ -104,6 +116,12 @@ public final class S3LockClient {
     }
   }
 
+  /**
+   * The acquire state machine. Each round either asks S3 what is there (when the version we know was written by
+   * someone else and may be stale), stops (someone holds it), or writes: create when there is no object, take
+   * over (If-Match) when the one there has expired or is an orphan of ours. A write that does not say "applied"
+   * is resolved by a read-back, and the version read decides the next round.
+   */
   private Optional<Lease> acquire(String name, String key, Instant lockUntil) {
     ensureReady();
     Instant until = clock.toStore(lockUntil);
@@ -112,79 +130,88 @@ public final class S3LockClient {
     boolean fresh = false;
     long lastToken = current == null ? 0 : current.record().token();
     ConditionalWriteOutcome lastOutcome = null;
+    boolean uncertain = false;
 
     for (int writes = 0; writes < MAX_WRITES_PER_ATTEMPT; ) {
-      if (current == null) {
-        // Never seen, or gone: create it. The token continues from the last one we know of.
-        LockRecord mine = new LockRecord(name, until, clock.now(), lockedBy, owner, lastToken + 1, 1);
-        writes++;
-        ConditionalWriteOutcome outcome = acquiringWrite(key, mine, () -> store.create(key,
-            LockRecordCodec.encode(mine)));
-        lastOutcome = outcome;
-        if (outcome.isWritten()) {
-          return Optional.of(hold(key, mine, outcome.etag()));
-        }
-        // 412 (it exists), 409 (raced) or unknown: what is there now decides; it may be our own write.
-        current = readBack(key, outcome);
-        fresh = true;
-        if (current != null && current.record().equals(mine)) {
-          return Optional.of(hold(key, mine, current.etag()));
-        }
-        continue;
-      }
-      lastToken = Math.max(lastToken, current.record().token());
-      if (!fresh && !current.ours()) {
-        // Someone else wrote the version we know: it may have been released or taken since. Ask cheaply.
+      if (current != null && !fresh && !current.ours()) {
+        // Someone else wrote the version we know: it may have been released or taken since. Ask cheaply. A 403
+        // may hide a deleted object (no s3:ListBucket): the create that follows tells.
         current = refresh(key, current);
         fresh = true;
         continue;
       }
-      if (!expired(current.record())) {
-        remember(key, current);
-        return Optional.empty();
+      if (current != null) {
+        lastToken = Math.max(lastToken, current.record().token());
+        if (!takeable(current.record())) {
+          seen.update(key, current);
+          return Optional.empty();
+        }
       }
-      LockRecord previous = current.record();
-      LockRecord mine = new LockRecord(name, until, clock.now(), lockedBy, owner, previous.token() + 1,
-          previous.revision() + 1);
+      LockRecord mine = new LockRecord(name, until, clock.now(), lockedBy, owner, nextToken(lastToken),
+          current == null ? 1 : current.record().revision() + 1);
       writes++;
-      String ifMatch = dialect.ifMatch(current.etag());
-      ConditionalWriteOutcome outcome = acquiringWrite(key, mine, () -> store.replace(key, ifMatch,
-          LockRecordCodec.encode(mine)));
-      lastOutcome = outcome;
-      if (outcome.isWritten()) {
-        return Optional.of(hold(key, mine, outcome.etag()));
+      byte[] body = LockRecordCodec.encode(mine);
+      Version base = current;
+      Resolution resolved = acquiringWrite(key, mine, base == null, base == null ? () -> store.create(key, body)
+          : () -> store.replace(key, dialect.ifMatch(base.etag()), body));
+      if (resolved.ours()) {
+        orphaned.remove(owner);
+        return Optional.of(hold(key, resolved.current()));
       }
-      // 412/409: someone wrote first. 404: the object was deleted (lifecycle rule), create it again.
-      // Unknown: our write may have been applied, or applied and then retried by the SDK into a 412.
-      current = readBack(key, outcome);
+      lastOutcome = resolved.outcome();
+      uncertain |= lastOutcome.result() == ConditionalWriteOutcome.Result.UNKNOWN;
+      current = resolved.current();
       fresh = true;
-      if (current != null && current.record().equals(mine)) {
-        return Optional.of(hold(key, mine, current.etag()));
-      }
     }
-    boolean nobodyHoldsIt = current == null || expired(current.record());
+    if (uncertain) {
+      orphaned.add(owner); // a write of this attempt may still land: take it over at the next attempt
+    }
+    boolean nobodyHoldsIt = current == null || takeable(current.record());
     if (nobodyHoldsIt && lastOutcome != null && lastOutcome.result() == ConditionalWriteOutcome.Result.UNKNOWN) {
-      // Not a lost race: the store failed every write and applied none. "Held" would silently skip the task.
+      // Not a lost race: the store failed every write. "Held" would silently skip the task.
       throw new S3LockException(S3LockException.Kind.UNAVAILABLE, "Could not take lock '" + name + "' (s3://"
           + store.bucket() + "/" + key + "): nobody holds it, but the store failed " + MAX_WRITES_PER_ATTEMPT
-          + " writes in a row without applying them (" + lastOutcome.cause().getMessage() + ")",
-          lastOutcome.cause());
+          + " writes in a row and none was applied by the time we read the lock back ("
+          + lastOutcome.cause().getMessage() + "). Should one be applied late, this client's next attempt takes"
+          + " the lock over at once.", lastOutcome.cause());
     }
     // Lost every race of this attempt: someone else is taking it right now.
     return Optional.empty();
   }
 
   /**
-   * Runs a write that would take the lock. If the thread is interrupted during it, the write may have been
-   * applied, and then nobody would know that the lock is held until its lockUntil: a Quartz node shutting down
-   * (Quartz interrupts its scheduler thread) stranded its cluster's TRIGGER_ACCESS for a whole lease that way.
-   * So read back with the interrupt put aside, free the lock if our write is there, and then report the
-   * interrupt: at most 1 GET and 1 PUT more, and only on interrupt.
+   * Free for us to take: expired (by the earliest the store's clock can be, so that no holder still trusts it),
+   * or written by one of our own attempts that ended without a lease (nobody works under it).
    */
-  private ConditionalWriteOutcome acquiringWrite(String key, LockRecord mine,
+  private boolean takeable(LockRecord record) {
+    return expired(record) || orphaned.contains(record.owner());
+  }
+
+  /**
+   * The fencing token of a new acquisition: above every token we know of this name, and at least the store time
+   * in microseconds. The second term keeps tokens growing when the object was deleted (lifecycle rule, operator)
+   * and re-created by a node that never saw it: it then starts above every token issued before the deletion,
+   * provided it re-creates later than the deleted object's last acquisition by more than the clocks can differ.
+   * Takeovers add 1, and S3 cannot apply a million writes to one key in a second, so the counter never runs
+   * ahead of the clock.
+   */
+  private long nextToken(long lastToken) {
+    Instant now = clock.now();
+    long micros = Math.addExact(Math.multiplyExact(now.getEpochSecond(), 1_000_000L), now.getNano() / 1_000);
+    return Math.max(lastToken + 1, micros);
+  }
+
+  /**
+   * Runs a write that would take the lock, and resolves it. If the thread is interrupted during it, the write
+   * may have been applied, and then nobody would know that the lock is held until its lockUntil: a Quartz node
+   * shutting down (Quartz interrupts its scheduler thread) stranded its cluster's TRIGGER_ACCESS for a whole
+   * lease that way. So read back with the interrupt put aside, free the lock if our write is there, and then
+   * report the interrupt: at most 1 GET and 1 PUT more, and only on interrupt.
+   */
+  private Resolution acquiringWrite(String key, LockRecord mine, boolean create,
       Supplier<ConditionalWriteOutcome> write) {
     try {
-      return write.get();
+      return writeAndResolve(key, mine, create, write);
     } catch (S3LockException e) {
       if (e.kind() != S3LockException.Kind.INTERRUPTED) {
         throw e;
@@ -192,28 +219,56 @@ public final class S3LockClient {
       Thread.interrupted();
       String applied = "it was not applied";
       try {
-        Version current = fetch(key, null);
-        if (current != null && current.record().equals(mine)) {
-          LockRecord released = mine.rewrittenUntil(clock.now());
+        Version current = fetch(key, null, false);
+        if (current != null && mine.owner().equals(current.record().owner())) {
+          LockRecord released = current.record().rewrittenUntil(clock.now());
           ConditionalWriteOutcome undo = store.replace(key, dialect.ifMatch(current.etag()),
               LockRecordCodec.encode(released));
-          remember(key, undo.isWritten() ? new Version(released, undo.etag(), true) : null);
+          seen.update(key, undo.isWritten() ? new Version(released, undo.etag(), true) : null);
           applied = undo.isWritten() ? "it had been applied and was released again"
               : "it had been applied and could not be released (" + undo.result() + "); the lock frees itself at "
-                  + mine.lockUntil();
+                  + current.record().lockUntil();
+          if (!undo.isWritten()) {
+            orphaned.add(mine.owner());
+          }
         } else {
-          remember(key, current);
+          seen.update(key, current);
+          orphaned.add(mine.owner()); // not there yet, but it may still land
         }
       } catch (S3LockException cleanup) {
-        applied = "it may have been applied; if so, the lock frees itself at " + mine.lockUntil();
+        orphaned.add(mine.owner());
+        applied = "it may have been applied; if so, the lock frees itself at " + mine.lockUntil()
+            + " or at this client's next attempt";
         e.addSuppressed(cleanup);
       } finally {
         Thread.currentThread().interrupt();
       }
-      S3LockException interrupted = new S3LockException(S3LockException.Kind.INTERRUPTED, "Interrupted while taking"
-          + " lock '" + mine.name() + "' (s3://" + store.bucket() + "/" + key + "): " + applied, e);
-      throw interrupted;
+      throw new S3LockException(S3LockException.Kind.INTERRUPTED, "Interrupted while taking lock '" + mine.name()
+          + "' (s3://" + store.bucket() + "/" + key + "): " + applied, e);
     }
+  }
+
+  /**
+   * The one step every write of a held or wanted lock goes through: send it; when the answer does not say
+   * "applied", read the object back and look for {@code owner}. A record that carries our nonce is our own
+   * write, whatever else differs: only we write with it (an operator's release writes a nonce of its own). That
+   * covers an SDK retry that got 412 for our own applied write, and an earlier write that landed late. Whole
+   * records must not be compared: a late write differs from the one just sent (lockedAt, token, lockUntil).
+   */
+  private Resolution writeAndResolve(String key, LockRecord mine, boolean create,
+      Supplier<ConditionalWriteOutcome> write) {
+    ConditionalWriteOutcome outcome = write.get();
+    if (outcome.isWritten()) {
+      return new Resolution(true, new Version(mine, outcome.etag(), true), outcome);
+    }
+    // Without s3:ListBucket, S3 answers a GET of a missing key with 403. After a failed If-Match (404 on AWS,
+    // 412 on radosgw) the object may well be gone: read the 403 as "missing", and the create that follows tells
+    // (a 412 to If-None-Match proves the object exists, and then a 403 is a real one).
+    Version current = readBack(key, outcome, !create);
+    if (current != null && mine.owner().equals(current.record().owner())) {
+      return new Resolution(true, current.asOurs(), outcome);
+    }
+    return new Resolution(false, current, outcome);
   }
 
   /**
@@ -226,13 +281,32 @@ public final class S3LockClient {
    * @throws S3LockException of kind UNAVAILABLE when the store kept failing: the lease is then still held
    */
   public boolean release(Lease lease, Instant lockUntil) {
-    Instant now = clock.now();
-    Instant until = clock.toStore(lockUntil);
-    boolean released = rewrite(lease, until.isAfter(now) ? until : now, "release").isPresent();
-    if (released) {
-      listener.released(lease.name(), Duration.between(lease.record().lockedAt(), now));
+    // An executor's shutdownNow() during a deploy interrupts the task's thread just before ShedLock unlocks, and
+    // the SDK aborts any request of an interrupted thread: the lock would stay held for lockAtMostFor. So the
+    // interrupt is put aside for the release (and for one that arrives during it) and handed back afterwards.
+    boolean interrupted = Thread.interrupted();
+    try {
+      for (int attempt = 1; ; attempt++) {
+        try {
+          Instant now = clock.now();
+          Instant until = clock.toStore(lockUntil);
+          boolean released = rewrite(lease, until.isAfter(now) ? until : now, "release").isPresent();
+          if (released) {
+            listener.released(lease.name(), Duration.between(lease.record().lockedAt(), now));
+          }
+          return released;
+        } catch (S3LockException e) {
+          if (e.kind() != S3LockException.Kind.INTERRUPTED || attempt == MAX_WRITES_PER_ATTEMPT) {
+            throw e;
+          }
+          interrupted |= Thread.interrupted();
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
-    return released;
   }
 
   /**
@@ -251,13 +325,13 @@ public final class S3LockClient {
   /** The current record of a lock, read from S3 (one GET), or empty if the object does not exist. */
   public Optional<LockRecord> read(String name) {
     String key = keys.keyFor(name);
-    return Optional.ofNullable(readBack(key, null)).map(Version::record);
+    return Optional.ofNullable(fetch(key, null, false)).map(Version::record);
   }
 
   /** Like {@link #read}, with the object's last-modified time: for operators asking when a lock last changed. */
   public Optional<LockObject> readObject(String name) {
     String key = keys.keyFor(name);
-    return Optional.ofNullable(readBack(key, null)).map(v -> new LockObject(v.record(), v.lastModified()));
+    return Optional.ofNullable(fetch(key, null, false)).map(v -> new LockObject(v.record(), v.lastModified()));
   }
 
   /**
@@ -273,7 +347,8 @@ public final class S3LockClient {
       if (key.startsWith(reserved) || key.substring(keys.prefix().length()).contains("/")) {
         continue; // s3-lock's own objects, or another prefix nested under ours
       }
-      Version current = readBack(key, null);
+      // Not remembered: an operator's listing must not fill a scheduler's cache.
+      Version current = fetch(key, null, false);
       if (current != null) {
         locks.add(new LockObject(current.record(), current.lastModified()));
       }
@@ -306,7 +381,7 @@ public final class S3LockClient {
   public OperatorRelease releaseAsOperator(String name, boolean evenIfHeld) {
     String key = keys.keyFor(name);
     ensureReady();
-    Version current = readBack(key, null);
+    Version current = fetch(key, null, false);
     if (current == null) {
       return new OperatorRelease(OperatorRelease.Result.MISSING, null);
     }
@@ -316,20 +391,16 @@ public final class S3LockClient {
     if (!evenIfHeld) {
       return new OperatorRelease(OperatorRelease.Result.HELD, current.record());
     }
-    // A nonce of our own: were the holder's nonce kept, the holder's own release could write the very same body
-    // and mistake our write for its own.
+    // A nonce of our own: were the holder's nonce kept, the holder would take our write for its own.
     LockRecord held = current.record();
     LockRecord freed = new LockRecord(held.name(), clock.now(), held.lockedAt(), lockedBy + " (operator release)",
         UUID.randomUUID().toString(), held.token(), held.revision() + 1);
-    ConditionalWriteOutcome outcome = store.replace(key, dialect.ifMatch(current.etag()),
-        LockRecordCodec.encode(freed));
-    if (outcome.isWritten()) {
-      remember(key, new Version(freed, outcome.etag(), false));
-      return new OperatorRelease(OperatorRelease.Result.RELEASED, current.record());
+    Resolution resolved = writeAndResolve(key, freed, false, () -> store.replace(key, dialect.ifMatch(current.etag()),
+        LockRecordCodec.encode(freed)));
+    if (resolved.ours()) {
+      seen.update(key, new Version(resolved.current().record(), resolved.current().etag(), false));
     }
-    Version after = readBack(key, outcome);
-    boolean applied = after != null && after.record().equals(freed);
-    return new OperatorRelease(applied ? OperatorRelease.Result.RELEASED : OperatorRelease.Result.CHANGED,
+    return new OperatorRelease(resolved.ours() ? OperatorRelease.Result.RELEASED : OperatorRelease.Result.CHANGED,
         current.record());
   }
 
@@ -370,18 +441,23 @@ public final class S3LockClient {
   }
 
   private Optional<Lease> rewrite(Lease lease, Instant lockUntil, String operation) {
-    LockRecord mine = lease.record().rewrittenUntil(lockUntil);
+    LockRecord base = lease.record();
     String etag = lease.etag();
     for (int attempt = 0; attempt < MAX_WRITES_PER_ATTEMPT; attempt++) {
-      ConditionalWriteOutcome outcome = store.replace(lease.key(), dialect.ifMatch(etag),
-          LockRecordCodec.encode(mine));
-      if (outcome.isWritten()) {
-        return Optional.of(hold(lease.key(), mine, outcome.etag()));
+      LockRecord mine = base.rewrittenUntil(lockUntil);
+      String ifMatch = dialect.ifMatch(etag);
+      Resolution resolved = writeAndResolve(lease.key(), mine, false, () -> store.replace(lease.key(), ifMatch,
+          LockRecordCodec.encode(mine)));
+      Version current = resolved.current();
+      if (resolved.ours() && current.record().equals(mine)) {
+        return Optional.of(hold(lease.key(), current));
       }
-      Version current = readBack(lease.key(), outcome);
-      if (current != null && current.record().equals(mine)) {
-        // Applied after all (the SDK retried a write whose first response was lost).
-        return Optional.of(hold(lease.key(), mine, current.etag()));
+      if (resolved.ours()) {
+        // An earlier write of ours is there: an extend whose answer (and read-back) failed, applied after all.
+        // The lease is still ours; continue from that version.
+        base = current.record();
+        etag = current.etag();
+        continue;
       }
       if (current != null && sameEtag(current.etag(), etag)) {
         // 409 or 5xx and nothing changed: still ours, try again.
@@ -413,38 +489,35 @@ public final class S3LockClient {
     return !clock.earliestNow().isBefore(record.lockUntil());
   }
 
-  private Lease hold(String key, LockRecord record, String etag) {
-    seen.put(key, new Version(record, etag, true));
-    return new Lease(key, record, etag);
+  private Lease hold(String key, Version version) {
+    seen.update(key, version);
+    return new Lease(key, version.record(), version.etag());
   }
 
-  private void remember(String key, Version version) {
-    if (version == null) {
-      seen.remove(key);
-    } else {
-      seen.put(key, version);
-    }
-  }
-
-  /** Conditional GET against the version we know: 304 keeps it, 200 replaces it, 404 forgets it. */
+  /** Conditional GET against the version we know: 304 keeps it, 200 replaces it, 404 (or 403) forgets it. */
   private Version refresh(String key, Version known) {
-    Version current = fetch(key, known);
-    remember(key, current);
+    Version current = fetch(key, known, true);
+    seen.update(key, current);
     return current;
   }
 
-  /** Unconditional GET, after a write whose outcome (or whose competitor) we need to see. */
-  private Version readBack(String key, ConditionalWriteOutcome after) {
+  /**
+   * Unconditional GET, after a write whose outcome (or whose competitor) we need to see.
+   *
+   * @param deniedMeansMissing whether a 403 is to be read as "missing" (the write just answered 404, and without
+   *     s3:ListBucket S3 answers a GET of a missing key with 403); otherwise a 403 throws ACCESS_DENIED
+   */
+  private Version readBack(String key, ConditionalWriteOutcome after, boolean deniedMeansMissing) {
     Version current;
     try {
-      current = fetch(key, null);
+      current = fetch(key, null, deniedMeansMissing);
     } catch (S3LockException e) {
       if (after != null && after.result() == ConditionalWriteOutcome.Result.UNKNOWN) {
         e.addSuppressed(after.cause());
       }
       throw e;
     }
-    remember(key, current);
+    seen.update(key, current);
     return current;
   }
 
@@ -453,7 +526,7 @@ public final class S3LockClient {
    * again before it is called corrupt: a GET that overlaps a PUT can return a torn body on some stores (seen
    * with S3Mock: a 200-byte prefix of a 250-byte record, no I/O error), and a GET is safe to repeat.
    */
-  private Version fetch(String key, Version known) {
+  private Version fetch(String key, Version known, boolean deniedMeansMissing) {
     for (int attempt = 1; ; attempt++) {
       ReadOutcome read = store.read(key, attempt == 1 && known != null ? known.etag() : null);
       switch (read.result()) {
@@ -461,6 +534,11 @@ public final class S3LockClient {
           return known;
         case MISSING:
           return null;
+        case DENIED:
+          if (deniedMeansMissing) {
+            return null;
+          }
+          throw read.denial();
         case FOUND:
         default:
           try {
@@ -499,6 +577,11 @@ public final class S3LockClient {
       } else if (!clock.calibrated()) {
         // Server time mode without the probe: any response carries Date; a missing reserved key is cheapest.
         store.read(keys.reservedKey("clock"), null);
+      }
+      if (!clock.calibrated()) {
+        throw new S3LockException(S3LockException.Kind.STORE_NOT_CONFORMANT, "s3://" + store.bucket() + " sent no"
+            + " usable Date header, which server time mode needs: the store's clock decides expiry. Use"
+            + " TimeMode.CLIENT (keep the nodes' clocks in sync) or a store that sends Date (RFC 9110).");
       }
       ready = true;
     }

@@ -24,7 +24,12 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.SdkHttpResponse;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -85,6 +90,10 @@ abstract class AbstractS3LockClientContractTest {
     return clock.instant().plus(d);
   }
 
+  private static long micros(Instant t) {
+    return t.getEpochSecond() * 1_000_000L + t.getNano() / 1_000;
+  }
+
   private String name(String base) {
     return base + "-" + System.nanoTime();
   }
@@ -102,7 +111,8 @@ abstract class AbstractS3LockClientContractTest {
     String lock = name("new");
     Optional<Lease> lease = nodeA.tryAcquire(lock, later(MINUTE));
     assertThat(lease).isPresent();
-    assertThat(lease.get().token()).isEqualTo(1);
+    // A new name starts at the store time in microseconds (see nextToken): above any token of a deleted object.
+    assertThat(lease.get().token()).isEqualTo(micros(clock.instant()));
     assertThat(requestsA.requests()).hasToString("[PUT=200]");
   }
 
@@ -222,13 +232,18 @@ abstract class AbstractS3LockClientContractTest {
   }
 
   @Test
-  void aSpentLeaseCannotReleaseTheExtendedOne() {
+  void aLeaseIsItsAcquisitionSoASpentOneStillReleasesItButNoLaterOne() {
     String lock = name("spent");
     Lease lease = nodeA.tryAcquire(lock, later(Duration.ofSeconds(10))).orElseThrow();
     Lease extended = nodeA.extend(lease, later(MINUTE)).orElseThrow();
+    // Same acquisition (same owner nonce): the spent lease's release finds our own newer record and frees it.
+    assertThat(nodeA.release(lease, clock.instant())).isTrue();
+    Lease b = nodeB.tryAcquire(lock, later(MINUTE)).orElseThrow();
+    // Another acquisition: neither of A's leases can touch it.
     assertThat(nodeA.release(lease, clock.instant())).isFalse();
-    assertThat(nodeB.tryAcquire(lock, later(MINUTE))).isEmpty();
-    assertThat(nodeA.release(extended, clock.instant())).isTrue();
+    assertThat(nodeA.release(extended, clock.instant())).isFalse();
+    assertThat(nodeA.extend(extended, later(MINUTE))).isEmpty();
+    assertThat(nodeB.read(lock)).hasValueSatisfying(r -> assertThat(r.token()).isEqualTo(b.token()));
   }
 
   @Test
@@ -241,7 +256,8 @@ abstract class AbstractS3LockClientContractTest {
       tokens.add(lease.token());
       assertThat(node.release(lease, clock.instant())).isTrue();
     }
-    assertThat(tokens).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+    long first = micros(clock.instant());
+    assertThat(tokens).containsExactly(first, first + 1, first + 2, first + 3, first + 4, first + 5);
   }
 
   @Test
@@ -293,7 +309,7 @@ abstract class AbstractS3LockClientContractTest {
     String lock = name("conflict");
     faultsA.next(Fault.NOT_APPLIED_409);
     Lease lease = nodeA.tryAcquire(lock, later(MINUTE)).orElseThrow();
-    assertThat(lease.token()).isEqualTo(1);
+    assertThat(lease.token()).isEqualTo(micros(clock.instant()));
     assertThat(requestsA.requests()).hasToString("[PUT=409, GET=404, PUT=200]");
     faultsA.next(Fault.NOT_APPLIED_409);
     assertThat(nodeA.release(lease, clock.instant())).isTrue();
@@ -460,6 +476,225 @@ abstract class AbstractS3LockClientContractTest {
     assertThat(events).containsExactly("PUT 404", "attempt ERROR");
   }
 
+  // ---- Hardening: faults the simulation did not model before (issue 10) ----
+
+  @Test
+  void aCreateThatLandsAfterItsReadBackIsRecognisedAsOursByItsNonce() {
+    // A clock that moves, so that the attempt's second write differs from the late one (lockedAt, token).
+    S3LockClient node = S3LockClient.builder().s3Client(s3A).bucket(bucket).keyPrefix("locks/").lockedBy("node-a")
+        .clock(MovableClock.followingSystemTime()).build();
+    assertThat(node.probe().safeForLocking()).isTrue();
+    String lock = name("late-create");
+    faultsA.replayingWith(s3B).next(Fault.LANDS_AFTER_READ_BACK);
+
+    Lease lease = node.tryAcquire(lock, Instant.now().plus(MINUTE)).orElseThrow();
+
+    assertThat(faultsA.pending()).as("the late write landed").isZero();
+    assertThat(nodeB.read(lock)).hasValueSatisfying(r -> {
+      assertThat(r.lockedBy()).isEqualTo("node-a");
+      assertThat(r.token()).isEqualTo(lease.token());
+    });
+    assertThat(node.release(lease, Instant.now())).isTrue();
+    assertThat(nodeB.tryAcquire(lock, later(MINUTE))).isPresent();
+  }
+
+  @Test
+  void aTakeoverThatLandsAfterItsReadBackIsRecognisedAsOursByItsNonce() {
+    S3LockClient node = S3LockClient.builder().s3Client(s3A).bucket(bucket).keyPrefix("locks/").lockedBy("node-a")
+        .clock(MovableClock.followingSystemTime()).build();
+    assertThat(node.probe().safeForLocking()).isTrue();
+    String lock = name("late-takeover");
+    S3LockClient other = S3LockClient.builder().s3Client(s3B).bucket(bucket).keyPrefix("locks/").lockedBy("node-b")
+        .clock(MovableClock.followingSystemTime()).build();
+    Lease theirs = other.tryAcquire(lock, Instant.now().plus(MINUTE)).orElseThrow();
+    assertThat(node.tryAcquire(lock, Instant.now().plus(MINUTE))).isEmpty(); // now it knows their version
+    assertThat(other.release(theirs, Instant.now())).isTrue();
+    faultsA.replayingWith(s3B).next(Fault.LANDS_AFTER_READ_BACK);
+
+    Lease lease = node.tryAcquire(lock, Instant.now().plus(MINUTE)).orElseThrow();
+
+    assertThat(faultsA.pending()).isZero();
+    assertThat(nodeB.read(lock)).hasValueSatisfying(r -> assertThat(r.token()).isEqualTo(lease.token()));
+    assertThat(node.release(lease, Instant.now())).isTrue();
+  }
+
+  @Test
+  void anExtendAppliedWhoseReadBackFailedIsStillOursAtRelease() {
+    String lock = name("extend-unknown");
+    Lease lease = nodeA.tryAcquire(lock, later(Duration.ofSeconds(10))).orElseThrow();
+    faultsA.next(Fault.APPLIED_THEN_500).next(Fault.READ_FAILS_503);
+    assertThatThrownBy(() -> nodeA.extend(lease, later(MINUTE))).isInstanceOfSatisfying(S3LockException.class,
+        e -> assertThat(e.kind()).isEqualTo(S3LockException.Kind.UNAVAILABLE));
+    // The extend was applied: the object holds our record with the new lockUntil, under an ETag we never saw.
+    assertThat(nodeB.read(lock)).hasValueSatisfying(r -> assertThat(r.lockUntil()).isEqualTo(later(MINUTE)));
+
+    assertThat(nodeA.release(lease, clock.instant())).as("released, not reported lost").isTrue();
+    assertThat(nodeB.tryAcquire(lock, later(MINUTE))).isPresent();
+  }
+
+  @Test
+  void tokensKeepGrowingAfterTheObjectIsDeletedEvenOnANodeThatNeverSawIt() {
+    String lock = name("deleted-cold");
+    long last = 0;
+    for (int i = 0; i < 3; i++) {
+      Lease lease = nodeA.tryAcquire(lock, later(MINUTE)).orElseThrow();
+      assertThat(lease.token()).isGreaterThan(last);
+      last = lease.token();
+      assertThat(nodeA.release(lease, clock.instant())).isTrue();
+    }
+    s3B.deleteObject(b -> b.bucket(bucket).key(nodeA.keyFor(lock))); // a lifecycle rule, an operator
+    clock.advance(Duration.ofSeconds(1)); // later than the last acquisition by more than the clocks differ (0 here)
+    S3LockClient cold = node(store().newClient(), "node-c");
+
+    Lease recreated = cold.tryAcquire(lock, later(MINUTE)).orElseThrow();
+
+    assertThat(recreated.token()).isGreaterThan(last);
+    assertThat(cold.release(recreated, clock.instant())).isTrue();
+    assertThat(nodeA.tryAcquire(lock, later(MINUTE))).hasValueSatisfying(
+        l -> assertThat(l.token()).isGreaterThan(recreated.token()));
+  }
+
+  @Test
+  void aListenerThatThrowsDoesNotChangeTheOutcome() {
+    LockListener broken = new LockListener() {
+      @Override
+      public void attempted(String lockName, AttemptOutcome outcome, Duration latency) {
+        throw new IllegalStateException("metrics bug");
+      }
+
+      @Override
+      public void requestSent(String method, int status) {
+        throw new IllegalStateException("metrics bug");
+      }
+
+      @Override
+      public void released(String lockName, Duration heldFor) {
+        throw new IllegalStateException("metrics bug");
+      }
+    };
+    S3LockClient node = S3LockClient.builder().s3Client(s3A).bucket(bucket).keyPrefix("locks/").lockedBy("node-a")
+        .clock(clock).listener(broken).build();
+    String lock = name("listener");
+
+    Lease lease = node.tryAcquire(lock, later(MINUTE)).orElseThrow();
+    assertThat(nodeB.tryAcquire(lock, later(MINUTE))).isEmpty();
+    assertThat(node.release(lease, clock.instant())).isTrue();
+    assertThat(nodeB.tryAcquire(lock, later(MINUTE))).isPresent();
+  }
+
+  @Test
+  void releasesOnAnInterruptedThreadAndKeepsTheFlag() {
+    String lock = name("release-interrupted");
+    Lease lease = nodeA.tryAcquire(lock, later(MINUTE)).orElseThrow();
+    Thread.currentThread().interrupt(); // executor.shutdownNow() during a deploy
+    boolean released;
+    try {
+      released = nodeA.release(lease, clock.instant());
+      assertThat(Thread.currentThread().isInterrupted()).as("interrupt flag kept for the caller").isTrue();
+    } finally {
+      Thread.interrupted();
+    }
+    assertThat(released).isTrue();
+    assertThat(nodeB.tryAcquire(lock, later(MINUTE))).isPresent();
+  }
+
+  @Test
+  void aReleaseInterruptedMidWriteStillReleases() {
+    String lock = name("release-interrupted-mid-write");
+    Lease lease = nodeA.tryAcquire(lock, later(MINUTE)).orElseThrow();
+    faultsA.next(Fault.APPLIED_THEN_INTERRUPTED);
+    boolean released;
+    try {
+      released = nodeA.release(lease, clock.instant());
+      assertThat(Thread.currentThread().isInterrupted()).isTrue();
+    } finally {
+      Thread.interrupted();
+    }
+    assertThat(released).isTrue();
+    assertThat(nodeB.tryAcquire(lock, later(MINUTE))).isPresent();
+  }
+
+  @Test
+  void aDeletedLockObjectDoesNotWedgeWarmNodesWithoutListBucket() {
+    faultsA.missingAsDenied(true); // S3 answers 403 for a missing key to a caller without s3:ListBucket
+    String theirs = name("denied-theirs");
+    String ours = name("denied-ours");
+    Lease b = nodeB.tryAcquire(theirs, later(MINUTE)).orElseThrow();
+    assertThat(nodeA.tryAcquire(theirs, later(MINUTE))).isEmpty(); // A now knows B's version
+    nodeA.release(nodeA.tryAcquire(ours, later(MINUTE)).orElseThrow(), clock.instant()); // A knows its own
+    s3B.deleteObject(r -> r.bucket(bucket).key(nodeA.keyFor(theirs)));
+    s3B.deleteObject(r -> r.bucket(bucket).key(nodeA.keyFor(ours)));
+
+    assertThat(nodeA.tryAcquire(theirs, later(MINUTE))).as("warm, someone else's version").isPresent();
+    assertThat(nodeA.tryAcquire(ours, later(MINUTE))).as("warm, our own released version").isPresent();
+    assertThat(nodeB.release(b, clock.instant())).as("B's object was deleted under it: lost").isFalse();
+  }
+
+  @Test
+  void aLockThatExistsButMayNotBeReadIsAccessDeniedNotTakenOver() {
+    String lock = name("really-denied");
+    nodeB.tryAcquire(lock, later(MINUTE)).orElseThrow();
+    assertThat(nodeA.tryAcquire(lock, later(MINUTE))).isEmpty();
+    // From now on every GET of A answers 403 (no s3:GetObject): the object exists, the create proves it.
+    S3Client denied = store().newClient(new DenyAllReads());
+    S3LockClient node = S3LockClient.builder().s3Client(denied).bucket(bucket).keyPrefix("locks/")
+        .lockedBy("node-d").clock(clock).probe(false).dialect(nodeA.dialect()).build();
+    assertThatThrownBy(() -> node.tryAcquire(lock, later(MINUTE))).isInstanceOfSatisfying(S3LockException.class,
+        e -> {
+          assertThat(e.kind()).isEqualTo(S3LockException.Kind.ACCESS_DENIED);
+          assertThat(e.getMessage()).contains("s3:GetObject");
+        });
+  }
+
+  @Test
+  void serverTimeOnAStoreThatSendsNoDateSaysSo() {
+    S3Client noDate = store().newClient(new DropDateHeader());
+    S3LockClient node = S3LockClient.builder().s3Client(noDate).bucket(bucket).keyPrefix("locks/")
+        .timeMode(TimeMode.SERVER).build();
+    assertThatThrownBy(() -> node.tryAcquire(name("no-date"), Instant.now().plus(MINUTE)))
+        .isInstanceOfSatisfying(S3LockException.class, e -> {
+          assertThat(e.kind()).isEqualTo(S3LockException.Kind.STORE_NOT_CONFORMANT);
+          assertThat(e.getMessage()).contains("Date", "TimeMode.CLIENT");
+        });
+  }
+
+  /** A store that sends no Date header (some proxies strip it). */
+  private static final class DropDateHeader implements ExecutionInterceptor {
+    @Override
+    public SdkHttpResponse modifyHttpResponse(Context.ModifyHttpResponse context, ExecutionAttributes attributes) {
+      return context.httpResponse().toBuilder().removeHeader("Date").build();
+    }
+  }
+
+  /** Credentials without s3:GetObject: every GET answers 403 AccessDenied. */
+  private static final class DenyAllReads implements ExecutionInterceptor {
+    @Override
+    public SdkHttpResponse modifyHttpResponse(Context.ModifyHttpResponse context, ExecutionAttributes attributes) {
+      if (context.httpRequest().method() != SdkHttpMethod.GET) {
+        return context.httpResponse();
+      }
+      return context.httpResponse().toBuilder().statusCode(403).removeHeader("Content-Length")
+          .removeHeader("ETag").putHeader("Content-Type", "application/xml").build();
+    }
+
+    @Override
+    public Optional<java.io.InputStream> modifyHttpResponseContent(Context.ModifyHttpResponse context,
+        ExecutionAttributes attributes) {
+      if (context.httpRequest().method() != SdkHttpMethod.GET) {
+        return context.responseBody();
+      }
+      context.responseBody().ifPresent(in -> {
+        try (in) {
+          in.transferTo(java.io.OutputStream.nullOutputStream());
+        } catch (java.io.IOException e) {
+          // discarded connection: fine
+        }
+      });
+      return Optional.of(new java.io.ByteArrayInputStream(("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error>"
+          + "<Code>AccessDenied</Code><Message>Access Denied</Message></Error>").getBytes(StandardCharsets.UTF_8)));
+    }
+  }
+
   @Test
   void exactlyOneWinnerPerRoundAmong32Racers() throws Exception {
     int racers = 32;
@@ -502,7 +737,8 @@ abstract class AbstractS3LockClientContractTest {
         }
       }
       assertThat(winnersPerRound).as("winners per round").containsOnly(1).hasSize(rounds);
-      assertThat(nodeA.read(lock)).hasValueSatisfying(r -> assertThat(r.token()).isEqualTo(rounds));
+      assertThat(nodeA.read(lock)).hasValueSatisfying(
+          r -> assertThat(r.token()).isEqualTo(micros(clock.instant()) + rounds - 1));
     } finally {
       pool.shutdownNow();
     }

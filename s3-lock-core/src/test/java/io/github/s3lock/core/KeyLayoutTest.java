@@ -65,12 +65,23 @@ class KeyLayoutTest {
     assertThatThrownBy(() -> layout.keyFor(fits + "x")).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("1025 bytes").hasMessageContaining("1024");
     assertThatThrownBy(() -> new KeyLayout("").keyFor("y".repeat(1025)))
-        .hasMessageContaining("too long");
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("too long");
   }
 
   @Test
   void rejectsAPrefixThatLeavesNoRoomForNames() {
     assertThatThrownBy(() -> new KeyLayout("p".repeat(600))).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("keyPrefix");
+  }
+
+  @Test
+  void rejectsNamesWithLoneSurrogatesWhichWouldShareOneKey() {
+    KeyLayout layout = new KeyLayout("locks/");
+    // Both encode to the same bytes ("?") if the lone surrogates are let through.
+    assertThatThrownBy(() -> layout.keyFor("job-\uD800")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unpaired surrogate").hasMessageContaining("index 4");
+    assertThatThrownBy(() -> layout.keyFor("\uDC00-job")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unpaired surrogate");
+    assertThat(layout.keyFor("job-\uD83D\uDE00")).isEqualTo("locks/job-%F0%9F%98%80");
   }
 }

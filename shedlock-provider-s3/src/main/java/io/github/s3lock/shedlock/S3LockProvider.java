@@ -6,10 +6,14 @@ import io.github.s3lock.core.S3LockClient;
 import io.github.s3lock.core.S3LockException;
 import io.github.s3lock.core.StoreDialect;
 import io.github.s3lock.core.TimeMode;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import net.javacrumbs.shedlock.core.ClockProvider;
@@ -37,7 +41,9 @@ import software.amazon.awssdk.services.s3.S3Client;
  * <p>The protocol lives in {@link S3LockClient}; this class only translates between it and ShedLock. Failures
  * that are not "someone else holds it" (missing bucket, access denied, a store that ignores conditional writes,
  * S3 unreachable after the SDK's retries) throw {@link LockException} with a message that names the bucket and
- * key and the fix. Thread-safe; immutable once built.
+ * key and the fix. The exception is extend while S3 is unreachable: it keeps trying for as long as the lock is
+ * held, because ShedLock's {@code KeepAliveLockProvider} stops extending for good after one exception. Thread-safe;
+ * immutable once built.
  */
 public final class S3LockProvider implements ExtensibleLockProvider {
 
@@ -129,6 +135,25 @@ public final class S3LockProvider implements ExtensibleLockProvider {
     return client;
   }
 
+  /** Now by this provider's local clock (ShedLock's unless a test set another), the clock of lockAtMostUntil. */
+  Instant now() {
+    return config.clock.instant();
+  }
+
+  /** Waits before the next round of an extension that S3 failed; see {@link S3SimpleLock#doExtend}. */
+  void pauseBeforeExtendRetry(Duration pause) {
+    config.extendRetryPause.accept(pause.toNanos());
+  }
+
+  /** The default pause: sleeps, and leaves an interrupt visible in the thread's flag for the caller to act on. */
+  private static void sleep(long nanos) {
+    try {
+      TimeUnit.NANOSECONDS.sleep(nanos);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** Runs a core call and turns its failures into ShedLock's exception, keeping the core's message. */
   static <T> T translated(Supplier<T> call) {
     try {
@@ -159,6 +184,7 @@ public final class S3LockProvider implements ExtensibleLockProvider {
     private InstantSource clock = ClockProvider::now;
     private LongSupplier ticker = System::nanoTime;
     private LockListener listener = LockListener.NONE;
+    private LongConsumer extendRetryPause = S3LockProvider::sleep;
 
     private Builder() {}
 
@@ -249,6 +275,15 @@ public final class S3LockProvider implements ExtensibleLockProvider {
     }
 
     /**
+     * How to wait, in nanoseconds, between the rounds of an extension while S3 is unavailable; simulations only
+     * (virtual time). It must return early with the interrupt flag set when interrupted. Default: a sleep.
+     */
+    Builder extendRetryPause(LongConsumer pauseNanos) {
+      this.extendRetryPause = Objects.requireNonNull(pauseNanos, "extendRetryPause");
+      return this;
+    }
+
+    /**
      * @throws IllegalStateException when {@code s3Client} or {@code bucket} is missing or {@code lockedBy} is
      *     blank
      */
@@ -269,6 +304,7 @@ public final class S3LockProvider implements ExtensibleLockProvider {
       b.clock = clock;
       b.ticker = ticker;
       b.listener = listener;
+      b.extendRetryPause = extendRetryPause;
       return b;
     }
   }

@@ -7,6 +7,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.github.s3lock.core.LockRecord;
 import io.github.s3lock.core.S3LockClient;
+import io.github.s3lock.testing.FaultInjector;
+import io.github.s3lock.testing.FaultInjector.Fault;
 import io.github.s3lock.testing.MovableClock;
 import io.github.s3lock.testing.RequestCounter;
 import io.github.s3lock.testing.TestStore;
@@ -41,6 +43,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * ShedLock's LockProvider contract, checked against a real S3 store (one subclass per store), with ShedLock's
@@ -251,11 +254,34 @@ abstract class AbstractS3LockProviderContractTest {
     assertThat(counter.byMethod()).as("lock a released name, then unlock").isEqualTo(Map.of("PUT", 2));
   }
 
+  /**
+   * ShedLock accepts any non-empty name (it refuses the empty one itself, before a provider sees it). Each must
+   * become exactly one object directly under the key prefix, at the key docs/protocol.md gives, whatever the name
+   * contains, and its record must carry the name as given.
+   */
+  @Test
+  void aNameWithSlashesDotsAndNonAsciiIsOneObjectDirectlyUnderThePrefix() {
+    S3LockProvider provider = warmedUp(provider());
+    String id = uniqueName();
+    String name = "../" + id + "/daily report é";
+    List<String> before = keysUnderThePrefix();
+
+    SimpleLock lock = provider.lock(config(name, LONG, ZERO)).orElseThrow();
+
+    List<String> added = new ArrayList<>(keysUnderThePrefix());
+    added.removeAll(before);
+    assertThat(added)
+        .containsExactly(S3LockProvider.DEFAULT_KEY_PREFIX + "%2E.%2F" + id + "%2Fdaily%20report%20%C3%A9");
+    assertThat(record(name).name()).isEqualTo(name);
+    assertThat(otherNode().lock(config(name, LONG, ZERO))).isEmpty();
+    lock.unlock();
+    assertThat(otherNode().lock(config(name, LONG, ZERO))).isPresent();
+  }
+
   @Test
   void badInputIsRefusedWithAMessageThatNamesIt() {
     S3LockProvider provider = provider();
 
-    assertThatThrownBy(() -> config("", LONG, ZERO)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> provider.lock(config("x".repeat(2000), LONG, ZERO)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("too long");
@@ -285,6 +311,100 @@ abstract class AbstractS3LockProviderContractTest {
       lock.unlock();
       assertThat(other.lock(config(name, LONG, ZERO))).isPresent();
     } finally {
+      executor.shutdownNow();
+      executor.awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * One extension round of the core is 3 conditional writes (each with the SDK's own retries) before it reports
+   * S3 unavailable. The faults fail a whole round and the first write of the next: the keep-alive must go on
+   * extending, and nobody may take the lock meanwhile.
+   */
+  @Test
+  void keepAliveOutlivesAnExtensionRoundThatS3Failed() throws InterruptedException {
+    FaultInjector faults = new FaultInjector();
+    S3LockProvider provider = warmedUp(new S3LockProvider(newClient(faults), bucket));
+    S3LockProvider other = otherNode();
+    FastKeepAliveExecutor executor = new FastKeepAliveExecutor();
+    try {
+      KeepAliveLockProvider keepAlive = new KeepAliveLockProvider(provider, executor);
+      String name = uniqueName();
+      LockConfiguration config = config(name, LONG, ZERO);
+      executor.pause(); // so that the first extension meets the faults
+      SimpleLock lock = keepAlive.lock(config).orElseThrow();
+      LockRecord first = record(name);
+      for (int i = 0; i < 4; i++) {
+        faults.next(Fault.NOT_APPLIED_503);
+      }
+      executor.resume();
+
+      await().atMost(Duration.ofSeconds(60)).until(() -> faults.injected() >= 3);
+      assertThat(other.lock(config(name, LONG, ZERO))).as("taken during the outage").isEmpty();
+      await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+        assertThat(record(name).lockUntil()).as("lockUntil in S3, past the first lockAtMostUntil")
+            .isAfter(config.getLockAtMostUntil());
+        assertThat(faults.pending()).as("faults not yet met").isZero();
+      });
+      LockRecord extended = record(name);
+      await().atMost(PATIENCE).until(() -> record(name).lockUntil().isAfter(extended.lockUntil()));
+
+      assertThat(record(name).token()).as("extended, not re-acquired").isEqualTo(first.token());
+      assertThat(other.lock(config(name, LONG, ZERO))).as("taken after the outage").isEmpty();
+      assertThat(executor.thrown()).isEmpty();
+      executor.pause();
+      lock.unlock();
+      assertThat(other.lock(config(name, LONG, ZERO))).isPresent();
+    } finally {
+      executor.shutdownNow();
+      executor.awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * S3 fails every write from the first extension on: the extension keeps trying while the lease lasts (its
+   * pauses move ShedLock's frozen clock), then reports "not extended" with a warning, and the keep-alive stops
+   * the way KeepAliveLockProvider stops, by cancelling itself, not by an exception that kills its executor.
+   */
+  @Test
+  void keepAliveStopsWithAWarningWhenS3FailsUntilTheLeaseIsGone() throws InterruptedException {
+    MovableClock clock = installShedLockClock();
+    CapturedWarnings warnings = CapturedWarnings.of(S3SimpleLock.class);
+    FastKeepAliveExecutor executor = new FastKeepAliveExecutor();
+    try {
+      FaultInjector faults = new FaultInjector();
+      // SDK retries off: about 20 rounds of 3 writes each, with the SDK's back-off on 503, would take minutes.
+      S3Client failing = store().clientBuilder()
+          .overrideConfiguration(o -> o.addExecutionInterceptor(faults).retryStrategy(r -> r.maxAttempts(1)))
+          .build();
+      clients.add(failing);
+      S3LockProvider provider = warmedUp(S3LockProvider.builder().s3Client(failing).bucket(bucket)
+          .extendRetryPause(nanos -> clock.advance(Duration.ofNanos(nanos))).build());
+      KeepAliveLockProvider keepAlive = new KeepAliveLockProvider(provider, executor);
+      String name = uniqueName();
+      LockConfiguration config = config(name, LONG, ZERO);
+      executor.pause();
+      keepAlive.lock(config).orElseThrow();
+      LockRecord first = record(name);
+      for (int i = 0; i < 200; i++) {
+        faults.next(Fault.NOT_APPLIED_503);
+      }
+      executor.resume();
+
+      await().atMost(PATIENCE).until(() -> executor.keepAlive().isDone());
+
+      assertThat(executor.thrown()).isEmpty();
+      assertThat(executor.keepAlive().isCancelled()).as("stopped by KeepAliveLockProvider").isTrue();
+      assertThat(ClockProvider.now()).isAfterOrEqualTo(config.getLockAtMostUntil());
+      assertThat(faults.injected()).as("writes failed: more than one round").isGreaterThan(3);
+      assertThat(faults.pending()).as("faults left: it stopped for the lease, not for S3").isPositive();
+      assertThat(record(name)).isEqualTo(first);
+      assertThat(warnings.messages()).singleElement().asString()
+          .contains("'" + name + "'", config.getLockAtMostUntil().toString(), "s3://" + bucket);
+      assertThat(otherNode().lock(config(name, LONG, ZERO))).as("free once the lease is gone").isPresent();
+    } finally {
+      warnings.close();
+      ClockProvider.setClock(Clock.systemUTC());
       executor.shutdownNow();
       executor.awaitTermination(5, TimeUnit.SECONDS);
     }
@@ -432,6 +552,11 @@ abstract class AbstractS3LockProviderContractTest {
     return provider;
   }
 
+  private List<String> keysUnderThePrefix() {
+    return s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(S3LockProvider.DEFAULT_KEY_PREFIX)).contents()
+        .stream().map(S3Object::key).toList();
+  }
+
   private LockRecord record(String name) {
     S3LockClient reader = S3LockClient.builder().s3Client(s3).bucket(bucket)
         .keyPrefix(S3LockProvider.DEFAULT_KEY_PREFIX).probe(false).build();
@@ -483,11 +608,13 @@ abstract class AbstractS3LockProviderContractTest {
 
   /**
    * Runs KeepAliveLockProvider's extensions 100 times sooner (it refuses lockAtMostFor under 30 s and extends
-   * every half period), and can pause them: ShedLock's KeepAliveLock does not serialize unlock with an
-   * extension already running, so the test lets a running extension finish before it unlocks.
+   * every half period), can pause them (a paused run does nothing; pausing waits for a running one to finish),
+   * and records what a run threw: the executor would otherwise swallow it and silently cancel the keep-alive.
    */
   private static final class FastKeepAliveExecutor extends ScheduledThreadPoolExecutor {
     private final Object gate = new Object();
+    private final Queue<Throwable> thrown = new ConcurrentLinkedQueue<>();
+    private final AtomicReference<ScheduledFuture<?>> keepAlive = new AtomicReference<>();
     private boolean paused;
 
     FastKeepAliveExecutor() {
@@ -499,19 +626,43 @@ abstract class AbstractS3LockProviderContractTest {
         TimeUnit unit) {
       Runnable gated = () -> {
         synchronized (gate) {
-          if (!paused) {
+          if (paused) {
+            return;
+          }
+          try {
             command.run();
+          } catch (RuntimeException | Error e) {
+            thrown.add(e);
+            throw e;
           }
         }
       };
-      return super.scheduleAtFixedRate(gated, unit.toMillis(initialDelay) / 100, unit.toMillis(period) / 100,
-          TimeUnit.MILLISECONDS);
+      ScheduledFuture<?> future = super.scheduleAtFixedRate(gated, unit.toMillis(initialDelay) / 100,
+          unit.toMillis(period) / 100, TimeUnit.MILLISECONDS);
+      keepAlive.set(future);
+      return future;
     }
 
     void pause() {
       synchronized (gate) {
         paused = true;
       }
+    }
+
+    void resume() {
+      synchronized (gate) {
+        paused = false;
+      }
+    }
+
+    /** What the keep-alive's runs threw: KeepAliveLockProvider catches nothing. */
+    Queue<Throwable> thrown() {
+      return thrown;
+    }
+
+    /** The last keep-alive scheduled: cancelled once KeepAliveLockProvider stops extending by itself. */
+    ScheduledFuture<?> keepAlive() {
+      return keepAlive.get();
     }
   }
 }
