@@ -1,6 +1,7 @@
 package io.github.s3lock.shedlock;
 
 import java.time.InstantSource;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -15,5 +16,13 @@ public final class ProviderTestHooks {
   public static S3LockProvider.Builder clocks(S3LockProvider.Builder builder, InstantSource clock,
       LongSupplier ticker) {
     return builder.clock(clock).ticker(ticker);
+  }
+
+  /**
+   * How the provider waits between the rounds of an extension that S3 failed: in the simulation, a sleep in
+   * virtual time (a real sleep would stop the world without letting virtual time pass).
+   */
+  public static S3LockProvider.Builder extendRetryPause(S3LockProvider.Builder builder, LongConsumer pauseNanos) {
+    return builder.extendRetryPause(pauseNanos);
   }
 }

@@ -31,11 +31,12 @@ import java.util.regex.Pattern;
  *   <li>(b) fencing: every acquisition applied to the store has a larger token than every earlier one, across
  *       deletions of the object too. The token rule ({@code max(previous + 1, store time in microseconds)})
  *       guarantees that only for an acquisition that began more than {@link #recreationWindowNanos()} after the
- *       last acquisition of the deleted object (the clock bound between nodes, or in server time the error of
- *       two nodes' store-clock estimates); a re-creation within that window is exempt and counted;
- *   <li>(c) liveness: an attempt on a lock that was free (expired by more than the clock bound, or missing)
- *       and that nobody else wrote while the attempt ran, must acquire it; a crashed holder's lock is taken
- *       again after its {@code lockUntil};
+ *       last acquisition of the deleted object (as much as two nodes' clocks may differ); a re-creation within
+ *       that window is exempt and counted;
+ *   <li>(c) liveness: an attempt on a lock that was free (expired by more than the clock bound, or never
+ *       written; a deleted object counts as its last record, since only a read shows the deletion) and that
+ *       nobody else wrote while the attempt ran, must acquire it; a crashed holder's lock is taken again after
+ *       its {@code lockUntil};
  *   <li>(d) no stranded writes: a call that reports failure ("not acquired", "lease lost") must not have a
  *       write applied that is still the current version when it returns; an acquire that throws without a store
  *       fault must not leave its own write current and held; a release without a store fault must not leave
@@ -96,8 +97,9 @@ final class Checker {
       int freeButNotAcquiredUnderFaults, Figures figures) {}
 
   /**
-   * Server time: two nodes' estimates of the store's clock differ by up to twice half a second plus half a
-   * round trip; with latency spikes under half a second each way, under 2 s.
+   * Server time: a node's estimate of the store's clock (the middle of its bounds) is off by up to half a second
+   * (Date's resolution) plus half a round trip; with latency spikes under half a second each way, two nodes'
+   * estimates differ by under 2 s.
    */
   static final long SERVER_RECREATION_WINDOW_NANOS = Timeline.millis(2000);
 
@@ -213,9 +215,13 @@ final class Checker {
     });
   }
 
-  /** Client time: the clock bound between nodes. Server time: the error of two nodes' store-clock estimates. */
+  /**
+   * How much two nodes' clocks, as tokens use them, may differ: in client time twice the clock bound (each node is
+   * within the bound of ground truth, one ahead and one behind), in server time the error of two nodes' estimates
+   * of the store's clock ({@code docs/protocol.md}: "about 2 s").
+   */
   private long recreationWindowNanos() {
-    return setup.serverTime() ? SERVER_RECREATION_WINDOW_NANOS : setup.clockBoundNanos();
+    return setup.serverTime() ? SERVER_RECREATION_WINDOW_NANOS : 2 * setup.clockBoundNanos();
   }
 
   /** (d) and (e): every call's outcome agrees with what the store applied; every exception is documented. */
@@ -345,7 +351,9 @@ final class Checker {
           || c.start < excludedUntil.getOrDefault(nodeLock, Long.MIN_VALUE)) {
         continue;
       }
-      Rec before = currentAt(c.lock, c.start);
+      // A deleted object counts as its last record: a client sees a deletion only when it reads, and it need not
+      // read a record it wrote itself (its own release) before that record has expired.
+      Rec before = lastRecordAt(c.lock, c.start);
       boolean free = before == null || before.untilGround() + slack(c) <= c.start;
       List<Rec> recs = byLock.getOrDefault(c.lock, List.of());
       int after = firstAfter(recs, c.start);
@@ -539,6 +547,17 @@ final class Checker {
     int after = firstAfter(recs, at);
     Rec last = after == 0 ? null : recs.get(after - 1);
     return last == null || last.deleted() ? null : last;
+  }
+
+  /** The last record of {@code lock} written by {@code at}, even if its object was deleted since; null if none. */
+  private Rec lastRecordAt(String lock, long at) {
+    List<Rec> recs = byLock.getOrDefault(lock, List.of());
+    for (int i = firstAfter(recs, at) - 1; i >= 0; i--) {
+      if (!recs.get(i).deleted()) {
+        return recs.get(i);
+      }
+    }
+    return null;
   }
 
   /** The first deletion of {@code lock}'s object after {@code at}, or null. */

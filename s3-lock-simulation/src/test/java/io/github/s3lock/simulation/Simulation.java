@@ -271,7 +271,9 @@ final class Simulation {
     if (node % 2 == 0) {
       S3LockProvider.Builder provider = S3LockProvider.builder().s3Client(s3).bucket(BUCKET).keyPrefix(PREFIX)
           .lockedBy(name).timeMode(mode).listener(listener);
-      return NodeLocks.shedLock(ProviderTestHooks.clocks(provider, clock, ticker).build(), clock);
+      ProviderTestHooks.clocks(provider, clock, ticker);
+      ProviderTestHooks.extendRetryPause(provider, time::sleep);
+      return NodeLocks.shedLock(provider.build(), clock);
     }
     return NodeLocks.core(S3LockClient.builder().s3Client(s3).bucket(BUCKET).keyPrefix(PREFIX).lockedBy(name)
         .timeMode(mode).clock(clock).ticker(ticker).listener(listener).build(), clock);
