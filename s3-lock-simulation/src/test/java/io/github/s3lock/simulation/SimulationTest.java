@@ -10,6 +10,7 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * The simulation suite: seeded runs of the real {@code S3LockProvider} and {@code S3LockClient} over the
@@ -55,8 +56,7 @@ class SimulationTest {
     for (int i = 0; i < results.size(); i++) {
       Simulation.Result r = results.get(i);
       for (String v : r.verdict().violations()) {
-        violations.add(String.format("run %d (seed %d, %s time): %s", i, r.seed(),
-            r.config().serverTime() ? "server" : "client", v));
+        violations.add(String.format("run %d (%s): %s", i, replay("MAIN", r), v));
       }
     }
     assertThat(violations).as("lock invariants violated; replay with -Dseed=%d", BASE_SEED).isEmpty();
@@ -101,7 +101,7 @@ class SimulationTest {
             : Simulation.Config.clientTime(3, RUN_SECONDS));
         Simulation.Result r = Simulation.run(seeds.nextLong(), config);
         Checker.Verdict v = r.verdict();
-        String run = String.format("%s, %s time, seed %d", focus, server ? "server" : "client", r.seed());
+        String run = replay(focus.name(), r);
         report.append(String.format("%s: %d lock cycles, faults %s, %s, violations %d %s%n", run, v.attempts(),
             r.faults(), v.figures(), v.violationCount(), v.violationsByCondition()));
         v.violations().forEach(text -> violations.add(run + ": " + text));
@@ -111,6 +111,32 @@ class SimulationTest {
     System.out.print(report);
     Report.section("1b focused runs", report.toString());
     assertThat(violations).as("lock invariants violated; replay with -Dseed=%d", BASE_SEED).isEmpty();
+  }
+
+  /**
+   * Replays one run named in the report, e.g. {@code -Dsimulation.replay=INTERRUPTS,client,3,2977067601388581247}
+   * ({@code MAIN} or a {@link Focus}, time mode, locks, seed).
+   */
+  @Test
+  @EnabledIfSystemProperty(named = "simulation.replay", matches = ".+")
+  void replayOneRun() {
+    String[] run = System.getProperty("simulation.replay").split(",");
+    boolean server = run[1].equals("server");
+    int locks = Integer.parseInt(run[2]);
+    Simulation.Config config = server ? Simulation.Config.serverTime(locks, RUN_SECONDS)
+        : Simulation.Config.clientTime(locks, RUN_SECONDS);
+    if (!run[0].equals("MAIN")) {
+      config = Focus.valueOf(run[0]).shape.apply(config);
+    }
+    List<String> violations = control("0 replay " + String.join(",", run), Simulation.run(Long.parseLong(run[3]),
+        config));
+    assertThat(violations).isEmpty();
+  }
+
+  /** How to replay a run alone: {@code -Dsimulation.replay=...}. */
+  private static String replay(String what, Simulation.Result r) {
+    return "-Dsimulation.replay=" + what + "," + (r.config().serverTime() ? "server" : "client") + ","
+        + r.config().locks() + "," + r.seed();
   }
 
   @Test
@@ -166,7 +192,7 @@ class SimulationTest {
     Map<Character, String> first = new TreeMap<>();
     v.violations().forEach(text -> first.putIfAbsent(text.charAt(1), text));
     first.values().forEach(text -> s.append("  e.g. ").append(text).append('\n'));
-    System.out.print("Negative control '" + title + "': " + s);
+    System.out.print(title + ": " + s);
     Report.section("negative control " + title, s.toString());
     return v.violations();
   }
@@ -203,7 +229,7 @@ class SimulationTest {
       for (String v : r.verdict().violations()) {
         List<String> some = examples.computeIfAbsent(v.charAt(1), c -> new ArrayList<>());
         if (some.size() < EXAMPLES_PER_CONDITION) {
-          some.add("seed " + r.seed() + " (" + (r.config().serverTime() ? "server" : "client") + " time): " + v);
+          some.add(replay("MAIN", r) + ": " + v);
         }
       }
     }
