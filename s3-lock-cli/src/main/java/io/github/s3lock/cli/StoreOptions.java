@@ -1,5 +1,6 @@
 package io.github.s3lock.cli;
 
+import io.github.s3lock.core.S3LockAdmin;
 import io.github.s3lock.core.S3LockClient;
 import java.net.InetAddress;
 import java.net.URI;
@@ -66,15 +67,14 @@ final class StoreOptions {
     return builder.build();
   }
 
-  /** A lock client on {@code s3}; operator releases are recorded as done by {@code user@host}. */
-  S3LockClient lockClient(S3Client s3) {
+  /** The operators' entry point on {@code s3}; forced releases are recorded as done by {@code user@host}. */
+  S3LockAdmin admin(S3Client s3) {
     return S3LockClient.builder()
         .s3Client(s3)
         .bucket(bucket)
         .keyPrefix(prefix)
         .lockedBy(operator())
-        .probe(true)
-        .build();
+        .buildAdmin();
   }
 
   /** {@code s3://bucket/prefix}, and the endpoint when it is not AWS S3. */
