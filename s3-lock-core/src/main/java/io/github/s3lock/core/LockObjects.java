@@ -22,6 +22,7 @@ final class LockObjects {
   final StoreClock clock;
   final KnownVersions seen = new KnownVersions(KnownVersions.DEFAULT_CAPACITY);
   private volatile StoreDialect dialect;
+  private volatile boolean ready;
 
   /** What one conditional write came to, once an uncertain answer was resolved by reading the object back. */
   record Resolution(boolean ours, Version current, ConditionalWriteOutcome outcome) {}
@@ -39,6 +40,46 @@ final class LockObjects {
 
   void dialect(StoreDialect found) {
     this.dialect = found;
+  }
+
+  /**
+   * Before the first write: runs the conformance probe once (and adopts the dialect it finds), or, with the probe
+   * off in server time, reads once for the store's {@code Date}. A store that ignores conditional writes, or that
+   * sends no {@code Date} in server time, fails here and says so.
+   */
+  void ensureReady(boolean probe) {
+    if (ready) {
+      return;
+    }
+    synchronized (this) {
+      if (ready) {
+        return;
+      }
+      if (probe) {
+        ConformanceReport report = runProbe();
+        if (!report.safeForLocking()) {
+          throw new S3LockException(S3LockException.Kind.STORE_NOT_CONFORMANT, "s3://" + store.bucket() + "/"
+              + keys.prefix() + " is not safe for locking: " + String.join("; ", report.problems())
+              + ". Use a store that honours conditional writes (AWS S3, Ceph radosgw 16+).");
+        }
+      } else if (!clock.calibrated()) {
+        // Server time mode without the probe: any response carries Date; a missing reserved key is cheapest.
+        store.read(keys.reservedKey("clock"), null);
+      }
+      if (!clock.calibrated()) {
+        throw new S3LockException(S3LockException.Kind.STORE_NOT_CONFORMANT, "s3://" + store.bucket() + " sent"
+            + " no usable Date header, which server time mode needs: the store's clock decides expiry. Use"
+            + " TimeMode.CLIENT (keep the nodes' clocks in sync) or a store that sends Date (RFC 9110).");
+      }
+      ready = true;
+    }
+  }
+
+  /** Runs the conformance probe and adopts the dialect it finds, when the store is safe. */
+  ConformanceReport runProbe() {
+    ConformanceReport report = new ConformanceProbe(store, keys, clock).run();
+    report.dialect().ifPresent(this::dialect);
+    return report;
   }
 
   String ifMatch(String etag) {

@@ -18,7 +18,6 @@ public final class S3LockAdmin {
 
   private final LockObjects objects;
   private final String lockedBy;
-  private volatile boolean probed;
 
   S3LockAdmin(S3LockClient.Builder b) {
     this.objects = b.lockObjects(IsolatedListener.of(b.listener()));
@@ -99,9 +98,7 @@ public final class S3LockAdmin {
     if (!evenIfHeld) {
       return new OperatorRelease(OperatorRelease.Result.HELD, current.record());
     }
-    if (!probed) {
-      probe(); // a write needs the store's If-Match dialect (radosgw 16 takes ETags unquoted only)
-    }
+    objects.ensureReady(true); // a write needs the store's If-Match dialect (radosgw 16 takes ETags unquoted only)
     LockRecord held = current.record();
     LockRecord freed = new LockRecord(held.name(), objects.clock.now(), held.lockedAt(),
         lockedBy + " (operator release)", UUID.randomUUID().toString(), held.token(), held.revision() + 1);
@@ -120,12 +117,7 @@ public final class S3LockAdmin {
    * @throws S3LockException when the store cannot be reached or refuses the writes (the message names the cause)
    */
   public ConformanceReport probe() {
-    ConformanceReport report = new ConformanceProbe(objects.store, objects.keys, objects.clock).run();
-    report.dialect().ifPresent(d -> {
-      objects.dialect(d);
-      probed = true;
-    });
-    return report;
+    return objects.runProbe();
   }
 
   /** @return the current time as lock records use it: local, or the store's in server time */

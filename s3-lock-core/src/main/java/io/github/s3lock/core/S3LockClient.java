@@ -39,8 +39,6 @@ public final class S3LockClient {
   private final Acquisition acquisition;
   private final LockListener listener;
   private final boolean probeEnabled;
-  private volatile boolean ready;
-  private final Object readyLock = new Object();
 
   private S3LockClient(Builder b) {
     this.listener = IsolatedListener.of(b.listener());
@@ -70,7 +68,7 @@ public final class S3LockClient {
     Objects.requireNonNull(lockUntil, "lockUntil");
     long started = System.nanoTime();
     try {
-      ensureReady();
+      objects.ensureReady(probeEnabled);
       Optional<Lease> lease = acquisition.acquire(name, key, lockUntil);
       listener.attempted(name, lease.isPresent() ? LockListener.AttemptOutcome.ACQUIRED
           : LockListener.AttemptOutcome.HELD, Duration.ofNanos(System.nanoTime() - started));
@@ -216,8 +214,8 @@ public final class S3LockClient {
     // Still ours: not "lost" (which would make the caller stop renewing and report a lost lease).
     throw new S3LockException(S3LockException.Kind.UNAVAILABLE, "Could not " + operation + " lock '" + lease.name()
         + "' (s3://" + objects.bucket() + "/" + lease.key() + "): the store failed "
-        + Acquisition.MAX_WRITES_PER_ATTEMPT + " writes in a row without applying them; the lease stays ours until "
-        + lease.lockUntil() + " unless another attempt succeeds");
+        + Acquisition.MAX_WRITES_PER_ATTEMPT + " writes in a row without applying them; the lock stays held by us until "
+        + lease.lockUntil());
   }
 
   private void warnLost(Lease lease, String operation, Version current) {
@@ -230,35 +228,6 @@ public final class S3LockClient {
       log.warn("Could not {} lock '{}' (s3://{}/{}): our lease (token {}) was lost; it is now held by '{}' until {}"
           + " (token {})", operation, lease.name(), objects.bucket(), lease.key(), lease.token(), holder.lockedBy(),
           holder.lockUntil(), holder.token());
-    }
-  }
-
-  private void ensureReady() {
-    if (ready) {
-      return;
-    }
-    synchronized (readyLock) {
-      if (ready) {
-        return;
-      }
-      if (probeEnabled) {
-        ConformanceReport report = new ConformanceProbe(objects.store, objects.keys, objects.clock).run();
-        if (!report.safeForLocking()) {
-          throw new S3LockException(S3LockException.Kind.STORE_NOT_CONFORMANT, "s3://" + objects.bucket() + "/"
-              + objects.keys.prefix() + " is not safe for locking: " + String.join("; ", report.problems())
-              + ". Use a store that honours conditional writes (AWS S3, Ceph radosgw 16+).");
-        }
-        report.dialect().ifPresent(objects::dialect);
-      } else if (!objects.clock.calibrated()) {
-        // Server time mode without the probe: any response carries Date; a missing reserved key is cheapest.
-        objects.store.read(objects.keys.reservedKey("clock"), null);
-      }
-      if (!objects.clock.calibrated()) {
-        throw new S3LockException(S3LockException.Kind.STORE_NOT_CONFORMANT, "s3://" + objects.bucket() + " sent"
-            + " no usable Date header, which server time mode needs: the store's clock decides expiry. Use"
-            + " TimeMode.CLIENT (keep the nodes' clocks in sync) or a store that sends Date (RFC 9110).");
-      }
-      ready = true;
     }
   }
 
