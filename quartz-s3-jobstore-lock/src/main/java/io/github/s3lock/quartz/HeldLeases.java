@@ -6,7 +6,6 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import io.github.s3lock.core.Lease;
 import io.github.s3lock.core.S3LockClient;
 import io.github.s3lock.core.S3LockException;
-import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ScheduledFuture;
@@ -65,7 +64,7 @@ final class HeldLeases {
         return;
       }
       try {
-        var extended = slot.client.extend(lease, Instant.now().plusMillis(settings.leaseMillis));
+        var extended = slot.client.extend(lease, settings.clock.instant().plusMillis(settings.leaseMillis));
         if (extended.isPresent()) {
           slot.lease = extended.get();
           return;
@@ -120,7 +119,7 @@ final class HeldLeases {
       // thread: release first, so the other nodes need not wait out the lease, then restore the flag.
       boolean interrupted = Thread.interrupted();
       try {
-        if (!client.release(lease, Instant.now())) {
+        if (!client.release(lease, settings.clock.instant())) {
           logLost(client, lease);
         }
       } catch (S3LockException e) {

@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.time.InstantSource;
 import java.util.Locale;
 import java.util.function.Supplier;
 import org.quartz.impl.jdbcjobstore.LockException;
@@ -40,6 +41,8 @@ final class LockHandlerSettings {
   String tablePrefix = "QRTZ_";
   String schedName = "QuartzScheduler";
   LockListener lockListener = LockListener.NONE;
+  /** The local clock of lease ends and of the lock client; tests move it by hand. */
+  InstantSource clock = InstantSource.system();
 
   /** Where the S3 client comes from: {@link S3Semaphore#newS3Client()}, which tests override. */
   interface S3ClientSource {
@@ -74,6 +77,7 @@ final class LockHandlerSettings {
           .timeMode(mode)
           .expectedBucketOwner(expectedBucketOwner)
           .listener(lockListener)
+          .clock(clock)
           .build();
     } catch (SdkClientException | IllegalArgumentException | IllegalStateException e) {
       throw new LockException("Cannot set up the S3 lock handler of scheduler '" + schedName + "' (check"

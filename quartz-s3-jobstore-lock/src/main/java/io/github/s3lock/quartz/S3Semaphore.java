@@ -7,7 +7,7 @@ import io.github.s3lock.core.LockListener;
 import io.github.s3lock.core.S3LockClient;
 import io.github.s3lock.core.S3LockException;
 import java.sql.Connection;
-import java.time.Instant;
+import java.time.InstantSource;
 import java.util.concurrent.ThreadLocalRandom;
 import org.quartz.impl.jdbcjobstore.LockException;
 import org.quartz.impl.jdbcjobstore.Semaphore;
@@ -85,7 +85,7 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
     S3LockException lastFailure = null;
     while (true) {
       try {
-        var lease = locks.tryAcquire(lockName, Instant.now().plusMillis(settings.leaseMillis));
+        var lease = locks.tryAcquire(lockName, settings.clock.instant().plusMillis(settings.leaseMillis));
         if (lease.isPresent()) {
           leases.hold(slot, locks, lease.get());
           return;
@@ -143,6 +143,11 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
   /** Stops renewing every lease, as a crashed node would; for tests. */
   void stopRenewing() {
     leases.stopRenewing();
+  }
+
+  /** The local clock (lease ends, and the lock client's clock); for tests, before the first lock. */
+  void setClock(InstantSource clock) {
+    settings.clock = clock;
   }
 
   /** How often the current thread holds {@code lockName} here (0 = not at all); for tests. */
