@@ -10,7 +10,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,13 +27,12 @@ final class HeldLeases {
   private final ConcurrentMap<String, Slot> slots = new ConcurrentHashMap<>();
   private ScheduledThreadPoolExecutor renewer; // guarded by this
 
-  /** One lock name: the in-JVM lock (hold count = Quartz's nesting) and, while held, the S3 lease. */
+  /** One lock name: the in-JVM lock (its depth = Quartz's nesting) and, while held, the S3 lease. */
   static final class Slot {
-    final ReentrantLock local = new ReentrantLock(true);
+    final LocalLock local = new LocalLock();
     Lease lease; // guarded by this; null when not held in S3
     S3LockClient client; // guarded by this; the client that took the lease, which renews and releases it
     ScheduledFuture<?> renewal; // guarded by this
-    boolean releaseDeferred; // owner thread only
   }
 
   HeldLeases(LockHandlerSettings settings) {
@@ -83,27 +81,30 @@ final class HeldLeases {
   /** {@link S3Semaphore#releaseLock}: one level of nesting, and the S3 lease with the last one. */
   void release(String lockName) {
     Slot slot = slots.get(lockName);
-    if (slot == null || !slot.local.isHeldByCurrentThread()) {
+    LocalLock.Hold hold = slot == null ? null : slot.local.ofCurrentThread();
+    if (hold == null) {
       // Quartz 2.5.2 doCheckin may release a lock this thread never obtained: nothing to do.
       log.debug("Quartz lock '{}' is not held by this thread; release ignored", lockName);
       return;
     }
-    if (slot.local.getHoldCount() > 1 || slot.releaseDeferred) {
-      if (slot.local.getHoldCount() > 1) {
-        slot.local.unlock();
-      }
+    if (slot.local.leave(hold)) {
       return;
     }
     // JobStoreCMT releases before the caller's transaction commits; other nodes must not see the protected
-    // rows half-written, so under a Spring transaction the lock is released after it completes.
-    if (SpringTransactions.runAfterCompletion(() -> releaseNow(slot))) {
-      slot.releaseDeferred = true;
+    // rows half-written, so under a Spring transaction the lock is released after it completes, on whichever
+    // thread completes it.
+    if (SpringTransactions.runAfterCompletion(() -> releaseNow(slot, hold))) {
+      slot.local.deferEnd(hold);
       return;
     }
-    releaseNow(slot);
+    releaseNow(slot, hold);
   }
 
-  private void releaseNow(Slot slot) {
+  /** Ends {@code hold}: its S3 lease, then the local lock. On any thread, at most once per hold. */
+  private void releaseNow(Slot slot, LocalLock.Hold hold) {
+    if (!slot.local.claimEnd(hold)) {
+      return; // Already ended (a transaction completed twice): the lease may be someone else's by now.
+    }
     try {
       Lease lease;
       S3LockClient client;
@@ -131,8 +132,7 @@ final class HeldLeases {
         }
       }
     } finally {
-      slot.releaseDeferred = false;
-      slot.local.unlock();
+      slot.local.unlock(hold);
     }
   }
 
@@ -167,7 +167,7 @@ final class HeldLeases {
   /** See {@link S3Semaphore#holdCount(String)}. */
   int holdCount(String lockName) {
     Slot slot = slots.get(lockName);
-    return slot == null ? 0 : slot.local.getHoldCount();
+    return slot == null ? 0 : slot.local.depthOfCurrentThread();
   }
 
   private synchronized ScheduledThreadPoolExecutor renewer() {

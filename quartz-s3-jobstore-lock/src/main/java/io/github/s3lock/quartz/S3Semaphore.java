@@ -53,19 +53,22 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
   @Override
   public boolean obtainLock(Connection conn, String lockName) throws LockException {
     HeldLeases.Slot slot = leases.slot(lockName);
-    if (slot.local.isHeldByCurrentThread()) {
-      slot.local.lock(); // Quartz re-enters on the same thread, e.g. retrying a failed commit.
+    LocalLock.Hold own = slot.local.ofCurrentThread();
+    if (own != null) {
+      slot.local.reenter(own); // Quartz re-enters on the same thread, e.g. retrying a failed commit.
       return true;
     }
     long deadline = System.nanoTime() + MILLISECONDS.toNanos(settings.acquireTimeoutMillis);
+    LocalLock.Hold hold;
     try {
-      if (!slot.local.tryLock(settings.acquireTimeoutMillis, MILLISECONDS)) {
-        throw new LockException("Timed out after " + settings.acquireTimeoutMillis + " ms waiting for Quartz lock '"
-            + lockName + "': another thread of scheduler '" + settings.schedName + "' in this JVM held it");
-      }
+      hold = slot.local.tryLock(settings.acquireTimeoutMillis);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new LockException("Interrupted while waiting for Quartz lock '" + lockName + "'", e);
+    }
+    if (hold == null) {
+      throw new LockException("Timed out after " + settings.acquireTimeoutMillis + " ms waiting for Quartz lock '"
+          + lockName + "': another thread of scheduler '" + settings.schedName + "' in this JVM held it");
     }
     boolean held = false;
     try {
@@ -74,7 +77,7 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
       return true;
     } finally {
       if (!held) {
-        slot.local.unlock();
+        slot.local.unlock(hold);
       }
     }
   }

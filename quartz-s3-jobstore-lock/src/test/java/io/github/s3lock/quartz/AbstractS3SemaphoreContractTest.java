@@ -10,6 +10,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.github.s3lock.core.LockRecord;
 import io.github.s3lock.core.S3LockClient;
+import io.github.s3lock.testing.MovableClock;
 import io.github.s3lock.testing.TestStore;
 import java.net.URI;
 import java.time.Duration;
@@ -25,6 +26,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.quartz.impl.jdbcjobstore.LockException;
 import org.slf4j.LoggerFactory;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -261,6 +264,59 @@ abstract class AbstractS3SemaphoreContractTest {
       assertThat(a.holdCount(TRIGGER)).isZero();
     } finally {
       logger.detachAppender(logged);
+    }
+  }
+
+  @Test
+  void aReleaseDeferredToTheEndOfASpringTransactionMayRunOnAnotherThread() throws Exception {
+    S3Semaphore a = node("a", s3, 5_000);
+    List<TransactionSynchronization> completions;
+    TransactionSynchronizationManager.initSynchronization();
+    try {
+      a.obtainLock(null, TRIGGER);
+      a.obtainLock(null, TRIGGER); // Re-entrant inside the transaction, as before.
+      a.releaseLock(TRIGGER);
+      a.releaseLock(TRIGGER); // JobStoreCMT releases before the commit: the S3 release waits for it.
+      assertThat(a.holdCount(TRIGGER)).isEqualTo(1);
+      assertThat(record(TRIGGER).lockUntil()).isAfter(Instant.now());
+      completions = TransactionSynchronizationManager.getSynchronizations();
+    } finally {
+      TransactionSynchronizationManager.clearSynchronization();
+    }
+
+    // A transaction manager may complete on another thread, e.g. a JTA timeout rolled back by its reaper.
+    CompletableFuture.runAsync(() -> completions.forEach(
+        c -> c.afterCompletion(TransactionSynchronization.STATUS_ROLLED_BACK))).get();
+
+    assertThat(record(TRIGGER).lockUntil()).isBeforeOrEqualTo(Instant.now());
+    assertThat(a.holdCount(TRIGGER)).isZero();
+    a.releaseLock(TRIGGER); // A late release from the old owner changes nothing.
+    // The local lock is free as well: another thread of this node takes it at once.
+    assertThat(CompletableFuture.supplyAsync(() -> obtain(a, TRIGGER)).get()).isTrue();
+    assertThat(a.holdCount(TRIGGER)).isZero(); // Held by that thread, not this one.
+  }
+
+  @Test
+  void aReleaseOnAnInterruptedThreadStillFreesTheLockAndKeepsTheFlag() throws Exception {
+    S3Semaphore a = node("a");
+    a.obtainLock(null, TRIGGER);
+
+    Thread.currentThread().interrupt(); // Quartz interrupts its scheduler thread when it shuts down.
+    try {
+      a.releaseLock(TRIGGER);
+      assertThat(Thread.currentThread().isInterrupted()).isTrue();
+    } finally {
+      Thread.interrupted();
+    }
+    assertThat(record(TRIGGER).lockUntil()).isBeforeOrEqualTo(Instant.now());
+    assertThat(impatient("b").obtainLock(null, TRIGGER)).isTrue();
+  }
+
+  private static boolean obtain(S3Semaphore semaphore, String lockName) {
+    try {
+      return semaphore.obtainLock(null, lockName);
+    } catch (LockException e) {
+      throw new IllegalStateException(e);
     }
   }
 
