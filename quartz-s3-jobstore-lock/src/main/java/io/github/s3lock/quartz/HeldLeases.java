@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The lock names of one {@link S3Semaphore}, each a {@link Slot}, and the S3 leases it holds: renewed every third
- * of {@code leaseMillis} on a daemon thread while held, released when Quartz is done with them (after the Spring
- * transaction, if there is one), and reported when lost.
+ * of {@code leaseMillis} on a daemon thread of their own while held, released when Quartz is done with them (after
+ * the Spring transaction, if there is one), and reported when lost.
  */
 final class HeldLeases {
 
@@ -25,7 +25,6 @@ final class HeldLeases {
 
   private final LockHandlerSettings settings;
   private final ConcurrentMap<String, Slot> slots = new ConcurrentHashMap<>();
-  private ScheduledThreadPoolExecutor renewer; // guarded by this
 
   /** One lock name: the in-JVM lock (its depth = Quartz's nesting) and, while held, the S3 lease. */
   static final class Slot {
@@ -33,6 +32,21 @@ final class HeldLeases {
     Lease lease; // guarded by this; null when not held in S3
     S3LockClient client; // guarded by this; the client that took the lease, which renews and releases it
     ScheduledFuture<?> renewal; // guarded by this
+    // Its own thread: a renewal that hangs in S3 (until the client's timeout, or for ever with a client that has
+    // none) must not hold up the renewal of the other lock name, whose lease would then run out as well.
+    final ScheduledThreadPoolExecutor renewer;
+
+    Slot(String schedName, String lockName) {
+      renewer = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread t = new Thread(r, "s3-semaphore-renewer-" + schedName + "-" + lockName);
+        t.setDaemon(true);
+        return t;
+      });
+      // Quartz has no shutdown hook for lock handlers: let the idle thread end by itself.
+      renewer.setKeepAliveTime(10, SECONDS);
+      renewer.allowCoreThreadTimeOut(true);
+      renewer.setRemoveOnCancelPolicy(true);
+    }
   }
 
   HeldLeases(LockHandlerSettings settings) {
@@ -41,7 +55,7 @@ final class HeldLeases {
 
   /** The slot of {@code lockName}, made on first use. */
   Slot slot(String lockName) {
-    return slots.computeIfAbsent(lockName, n -> new Slot());
+    return slots.computeIfAbsent(lockName, n -> new Slot(settings.schedName, n));
   }
 
   /** Records {@code lease}, just taken through {@code client} by the thread that holds the slot, and renews it. */
@@ -50,11 +64,11 @@ final class HeldLeases {
     synchronized (slot) {
       slot.lease = lease;
       slot.client = client;
-      slot.renewal = renewer().scheduleWithFixedDelay(() -> renew(slot), every, every, MILLISECONDS);
+      slot.renewal = slot.renewer.scheduleWithFixedDelay(() -> renew(slot), every, every, MILLISECONDS);
     }
   }
 
-  /** On the renewer thread. Runs under the slot's monitor, so a release never overlaps an extend. */
+  /** On the slot's renewer thread. Runs under the slot's monitor, so a release never overlaps an extend. */
   private void renew(Slot slot) {
     synchronized (slot) {
       Lease lease = slot.lease;
@@ -158,30 +172,13 @@ final class HeldLeases {
   }
 
   /** See {@link S3Semaphore#stopRenewing()}. */
-  synchronized void stopRenewing() {
-    if (renewer != null) {
-      renewer.shutdownNow();
-    }
+  void stopRenewing() {
+    slots.values().forEach(slot -> slot.renewer.shutdownNow());
   }
 
   /** See {@link S3Semaphore#holdCount(String)}. */
   int holdCount(String lockName) {
     Slot slot = slots.get(lockName);
     return slot == null ? 0 : slot.local.depthOfCurrentThread();
-  }
-
-  private synchronized ScheduledThreadPoolExecutor renewer() {
-    if (renewer == null) {
-      renewer = new ScheduledThreadPoolExecutor(1, r -> {
-        Thread t = new Thread(r, "s3-semaphore-renewer-" + settings.schedName);
-        t.setDaemon(true);
-        return t;
-      });
-      // Quartz has no shutdown hook for lock handlers: let the idle thread end by itself.
-      renewer.setKeepAliveTime(10, SECONDS);
-      renewer.allowCoreThreadTimeOut(true);
-      renewer.setRemoveOnCancelPolicy(true);
-    }
-    return renewer;
   }
 }

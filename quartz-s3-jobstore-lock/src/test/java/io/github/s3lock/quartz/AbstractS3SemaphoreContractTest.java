@@ -268,6 +268,26 @@ abstract class AbstractS3SemaphoreContractTest {
   }
 
   @Test
+  void aHungRenewalOfOneLockDoesNotHoldUpTheRenewalOfTheOther() throws Exception {
+    Hang hang = new Hang(TRIGGER);
+    S3Semaphore a = node("a", client(hang), 30_000);
+    a.obtainLock(null, TRIGGER);
+    a.obtainLock(null, STATE);
+    hang.start();
+    try {
+      await().atMost(Duration.ofSeconds(15)).until(() -> hang.hanging() > 0); // TRIGGER_ACCESS's renewal is stuck.
+      Instant stateUntil = record(STATE).lockUntil();
+
+      await().atMost(Duration.ofSeconds(15)).until(() -> record(STATE).lockUntil().isAfter(stateUntil));
+    } finally {
+      hang.end();
+    }
+    a.releaseLock(STATE);
+    a.releaseLock(TRIGGER);
+    assertThat(impatient("b").obtainLock(null, TRIGGER)).isTrue();
+  }
+
+  @Test
   void aReleaseDeferredToTheEndOfASpringTransactionMayRunOnAnotherThread() throws Exception {
     S3Semaphore a = node("a", s3, 5_000);
     List<TransactionSynchronization> completions;
