@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import org.quartz.impl.jdbcjobstore.LockException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,8 +30,9 @@ final class HeldLeases {
   /** One lock name: the in-JVM lock (its depth = Quartz's nesting) and, while held, the S3 lease. */
   static final class Slot {
     final LocalLock local = new LocalLock();
-    Lease lease; // guarded by this; null when not held in S3
-    S3LockClient client; // guarded by this; the client that took the lease, which renews and releases it
+    // Written under this; volatile so that a re-entry can check the lease while a renewal holds the monitor.
+    volatile Lease lease; // null when not held in S3
+    volatile S3LockClient client; // the client that took the lease, which renews and releases it
     ScheduledFuture<?> renewal; // guarded by this
     // Its own thread: a renewal that hangs in S3 (until the client's timeout, or for ever with a client that has
     // none) must not hold up the renewal of the other lock name, whose lease would then run out as well.
@@ -62,10 +64,26 @@ final class HeldLeases {
   void hold(Slot slot, S3LockClient client, Lease lease) {
     long every = Math.max(1, settings.leaseMillis / 3);
     synchronized (slot) {
-      slot.lease = lease;
       slot.client = client;
+      slot.lease = lease;
       slot.renewal = slot.renewer.scheduleWithFixedDelay(() -> renew(slot), every, every, MILLISECONDS);
     }
+  }
+
+  /**
+   * Throws unless the slot's lease is still ours by its own lockUntil (store time): Quartz re-enters to continue the
+   * section it holds (retrying a failed commit), and once the lease has run out another node may hold the lock,
+   * whether or not the renewer has noticed yet. The owner thread only.
+   */
+  void requireLease(Slot slot, String lockName) throws LockException {
+    Lease lease = slot.lease;
+    if (lease != null && slot.client.now().isBefore(lease.lockUntil())) {
+      return;
+    }
+    throw new LockException("Quartz lock '" + lockName + "' of scheduler '" + settings.schedName + "' was lost"
+        + " while this thread held it (" + (lease == null ? "the renewer found it taken or run out"
+        : "its lease ran out at " + lease.lockUntil()) + "); another node may hold it now, so the section cannot"
+        + " continue on it");
   }
 
   /** On the slot's renewer thread. Runs under the slot's monitor, so a release never overlaps an extend. */

@@ -55,7 +55,10 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
     HeldLeases.Slot slot = leases.slot(lockName);
     LocalLock.Hold own = slot.local.ofCurrentThread();
     if (own != null) {
-      slot.local.reenter(own); // Quartz re-enters on the same thread, e.g. retrying a failed commit.
+      // Quartz re-enters on the same thread, e.g. retrying a failed commit: only on a lease that is still ours.
+      // Refused, it adds no level; Quartz then releases only the levels it obtained.
+      leases.requireLease(slot, lockName);
+      slot.local.reenter(own);
       return true;
     }
     long deadline = System.nanoTime() + MILLISECONDS.toNanos(settings.acquireTimeoutMillis);

@@ -258,6 +258,8 @@ abstract class AbstractS3SemaphoreContractTest {
             assertThat(e.getFormattedMessage()).contains("Lost Quartz lock 'TRIGGER_ACCESS'")
                 .containsAnyOf("held by 'b'", "held by unknown (");
           }));
+      // Quartz re-entering to retry its commit must not carry on under b's lock.
+      assertThatThrownBy(() -> a.obtainLock(null, TRIGGER)).isInstanceOf(LockException.class);
       a.releaseLock(TRIGGER); // Must not release b's lock.
       assertThat(record(TRIGGER).lockedBy()).isEqualTo("b");
       assertThat(record(TRIGGER).lockUntil()).isAfter(Instant.now());
@@ -265,6 +267,24 @@ abstract class AbstractS3SemaphoreContractTest {
     } finally {
       logger.detachAppender(logged);
     }
+  }
+
+  @Test
+  void reEntryOnALeaseThatHasRunOutThrowsEvenBeforeTheRenewerNotices() throws Exception {
+    MovableClock clock = MovableClock.followingSystemTime();
+    S3Semaphore a = node("a");
+    a.setClock(clock);
+    a.obtainLock(null, TRIGGER);
+    a.stopRenewing(); // A renewer that has not run since: stalled, or its period has not come yet.
+    clock.advance(Duration.ofMillis(4500)); // Past the lease's own lockUntil (leaseMillis 4000).
+
+    assertThatThrownBy(() -> a.obtainLock(null, TRIGGER))
+        .isInstanceOf(LockException.class)
+        .hasMessageContaining("TRIGGER_ACCESS")
+        .hasMessageContaining("lost");
+    assertThat(a.holdCount(TRIGGER)).isEqualTo(1); // The refused re-entry added no level to release.
+    a.releaseLock(TRIGGER);
+    assertThat(a.holdCount(TRIGGER)).isZero();
   }
 
   @Test
