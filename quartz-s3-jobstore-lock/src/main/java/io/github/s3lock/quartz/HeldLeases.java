@@ -62,7 +62,7 @@ final class HeldLeases {
 
   /** Records {@code lease}, just taken through {@code client} by the thread that holds the slot, and renews it. */
   void hold(Slot slot, S3LockClient client, Lease lease) {
-    long every = Math.max(1, settings.leaseMillis / 3);
+    long every = settings.renewalPeriodMillis();
     synchronized (slot) {
       slot.client = client;
       slot.lease = lease;

@@ -44,6 +44,20 @@ final class LockHandlerSettings {
   /** The local clock of lease ends and of the lock client; tests move it by hand. */
   InstantSource clock = InstantSource.system();
 
+  /** How often a held lease is renewed: a third of it, so that one failed renewal does not lose it. */
+  long renewalPeriodMillis() {
+    return Math.max(1, leaseMillis / 3);
+  }
+
+  /**
+   * The least lease a section may start on: two renewal periods, as much as a renewed lease still has when its next
+   * renewal starts. A lease that arrives with less (the acquiring requests were slow, or a pause came after them)
+   * might run out before its first renewal has finished.
+   */
+  long minimumLeaseLeftMillis() {
+    return 2 * renewalPeriodMillis();
+  }
+
   /** Where the S3 client comes from: {@link S3Semaphore#newS3Client()}, which tests override. */
   interface S3ClientSource {
     S3Client newS3Client() throws LockException;

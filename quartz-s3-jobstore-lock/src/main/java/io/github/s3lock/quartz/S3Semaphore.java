@@ -3,15 +3,19 @@ package io.github.s3lock.quartz;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static java.util.concurrent.TimeUnit.NANOSECONDS;
 
+import io.github.s3lock.core.Lease;
 import io.github.s3lock.core.LockListener;
 import io.github.s3lock.core.S3LockClient;
 import io.github.s3lock.core.S3LockException;
 import java.sql.Connection;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.concurrent.ThreadLocalRandom;
 import org.quartz.impl.jdbcjobstore.LockException;
 import org.quartz.impl.jdbcjobstore.Semaphore;
 import org.quartz.impl.jdbcjobstore.TablePrefixAware;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.AbortedException;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -30,6 +34,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 public class S3Semaphore implements Semaphore, TablePrefixAware {
 
   static final long FIRST_BACKOFF_MILLIS = 10;
+
+  private static final Logger log = LoggerFactory.getLogger(S3Semaphore.class);
 
   private final LockHandlerSettings settings = new LockHandlerSettings();
   private final HeldLeases leases = new HeldLeases(settings);
@@ -89,12 +95,21 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
     S3LockClient locks = client();
     long backoff = FIRST_BACKOFF_MILLIS;
     S3LockException lastFailure = null;
+    boolean lastLeaseTooShort = false;
     while (true) {
       try {
         var lease = locks.tryAcquire(lockName, settings.clock.instant().plusMillis(settings.leaseMillis));
         if (lease.isPresent()) {
-          leases.hold(slot, locks, lease.get());
-          return;
+          // Judged in store time, as lockUntil is written (S3LockClient.now(): the store's clock in SERVER mode).
+          long leftMillis = Duration.between(locks.now(), lease.get().lockUntil()).toMillis();
+          if (leftMillis >= settings.minimumLeaseLeftMillis()) {
+            leases.hold(slot, locks, lease.get());
+            return;
+          }
+          giveBack(locks, lease.get(), leftMillis);
+          lastLeaseTooShort = true;
+        } else {
+          lastLeaseTooShort = false;
         }
         lastFailure = null;
       } catch (S3LockException e) {
@@ -112,8 +127,10 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
       long remainingMillis = NANOSECONDS.toMillis(deadline - System.nanoTime());
       if (remainingMillis <= 0) {
         throw new LockException("Timed out after " + settings.acquireTimeoutMillis + " ms waiting for Quartz lock '"
-            + lockName + "' (s3://" + settings.bucket + "/" + locks.keyFor(lockName) + "): " + (lastFailure == null
-            ? "another node holds it" : "S3 is unavailable: " + lastFailure.getMessage()), lastFailure);
+            + lockName + "' (s3://" + settings.bucket + "/" + locks.keyFor(lockName) + "): " + (lastFailure != null
+            ? "S3 is unavailable: " + lastFailure.getMessage() : lastLeaseTooShort
+            ? "S3 answered too slowly: each lease arrived with less than " + settings.minimumLeaseLeftMillis()
+                + " ms left" : "another node holds it"), lastFailure);
       }
       // Full jitter, so that the nodes waiting for one release do not all ask at the same moment.
       long sleep = Math.min(remainingMillis, ThreadLocalRandom.current().nextLong(backoff / 2, backoff + 1));
@@ -124,6 +141,22 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
         throw new LockException("Interrupted while waiting for Quartz lock '" + lockName + "'", e);
       }
       backoff = Math.min(backoff * 2, settings.maxRetryIntervalMillis);
+    }
+  }
+
+  /**
+   * A lease too short to start a section on (see {@link LockHandlerSettings#minimumLeaseLeftMillis()}): release it,
+   * so that nobody waits for it, and try again as for a held lock.
+   */
+  private void giveBack(S3LockClient locks, Lease lease, long leftMillis) {
+    log.warn("Quartz lock '{}' of scheduler '{}' arrived with {} ms of its {} ms lease left (S3 or this JVM was"
+        + " slow); giving it back and trying again", lease.name(), settings.schedName, leftMillis,
+        settings.leaseMillis);
+    try {
+      locks.release(lease, settings.clock.instant());
+    } catch (S3LockException e) {
+      // It runs out by itself within leftMillis; an interrupt is seen by the backoff that follows.
+      log.debug("Could not give back Quartz lock '{}': {}", lease.name(), e.getMessage());
     }
   }
 

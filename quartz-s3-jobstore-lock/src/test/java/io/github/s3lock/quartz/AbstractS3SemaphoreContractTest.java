@@ -288,6 +288,23 @@ abstract class AbstractS3SemaphoreContractTest {
   }
 
   @Test
+  void aLeaseThatArrivesNearlyRunOutIsGivenBackAndTakenAgain() throws Exception {
+    MovableClock clock = MovableClock.followingSystemTime();
+    // The answer to the acquiring PUT comes 3.5 s of the 4 s lease late: 0.5 s would be left for the section.
+    LateAnswer late = new LateAnswer(clock, TRIGGER, Duration.ofMillis(3500));
+    S3Semaphore a = node("a", client(late), 30_000);
+    a.setClock(clock);
+
+    assertThat(a.obtainLock(null, TRIGGER)).isTrue();
+
+    assertThat(late.happened()).isTrue();
+    LockRecord held = record(TRIGGER);
+    assertThat(held.token()).isEqualTo(2); // The first lease was given back; the section runs on the second.
+    assertThat(held.lockedBy()).isEqualTo("a");
+    assertThat(held.lockUntil()).isAfter(clock.instant().plusMillis(2000));
+  }
+
+  @Test
   void aHungRenewalOfOneLockDoesNotHoldUpTheRenewalOfTheOther() throws Exception {
     Hang hang = new Hang(TRIGGER);
     S3Semaphore a = node("a", client(hang), 30_000);
