@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Locale;
 import java.util.function.Supplier;
@@ -113,11 +114,17 @@ final class LockHandlerSettings {
             + s3ClientSupplier + " (a public Supplier<S3Client> class with a no-arg constructor)", cause);
       }
     }
+    // One renewal must not outlast its period: without timeouts the SDK waits 30 s per attempt (its socket
+    // timeout) and retries, longer than the default lease. Each call, with the SDK's retries, ends within half a
+    // period, so a renewal that times out still leaves the next one time to succeed before the lease runs out; an
+    // attempt that stalls is given up after a quarter period and retried within the same call.
+    Duration callTimeout = Duration.ofMillis(Math.max(2, renewalPeriodMillis() / 2));
     // Credentials: the SDK default chain only. Checksums only when required: radosgw rejects the defaults.
     S3ClientBuilder builder = S3Client.builder()
         .forcePathStyle(pathStyleAccess)
         .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+        .overrideConfiguration(o -> o.apiCallTimeout(callTimeout).apiCallAttemptTimeout(callTimeout.dividedBy(2)));
     if (region != null && !region.isBlank()) {
       builder.region(Region.of(region.trim()));
     }
