@@ -26,6 +26,7 @@ final class HeldLeases {
 
   private final LockHandlerSettings settings;
   private final ConcurrentMap<String, Slot> slots = new ConcurrentHashMap<>();
+  private volatile boolean closed;
 
   /** One lock name: the in-JVM lock (its depth = Quartz's nesting) and, while held, the S3 lease. */
   static final class Slot {
@@ -44,7 +45,7 @@ final class HeldLeases {
         t.setDaemon(true);
         return t;
       });
-      // Quartz has no shutdown hook for lock handlers: let the idle thread end by itself.
+      // Quartz tells lock handlers nothing at shutdown (the plugin is optional): the idle thread ends by itself.
       renewer.setKeepAliveTime(10, SECONDS);
       renewer.allowCoreThreadTimeOut(true);
       renewer.setRemoveOnCancelPolicy(true);
@@ -158,6 +159,15 @@ final class HeldLeases {
       } catch (S3LockException e) {
         log.warn("Could not release Quartz lock '{}'; it frees itself at {}: {}", lease.name(), lease.lockUntil(),
             e.getMessage());
+      } catch (RuntimeException e) {
+        if (!closed) {
+          throw e;
+        }
+        // A section that outlived its scheduler's shutdown (a job still running after shutdown(false)): the S3
+        // client built from the properties is closed, and the SDK refuses requests (RejectedExecutionException
+        // from its timeout scheduler, IllegalStateException from the Apache connection pool).
+        log.warn("Could not release Quartz lock '{}' after scheduler '{}' shut down; it frees itself at {}: {}",
+            lease.name(), settings.schedName, lease.lockUntil(), e.toString());
       } finally {
         if (interrupted) {
           Thread.currentThread().interrupt();
@@ -187,6 +197,12 @@ final class HeldLeases {
     log.error("Lost Quartz lock '{}' of scheduler '{}' while holding it (token {}); it is now held by {}. Another"
         + " node may have run the same section concurrently: a pause (GC, stalled commit, unreachable S3) outlasted"
         + " leaseMillis={}", lease.name(), settings.schedName, lease.token(), holder, settings.leaseMillis);
+  }
+
+  /** See {@link S3Semaphore#close()}: renewals in flight finish, no new ones start. */
+  void close() {
+    closed = true;
+    slots.values().forEach(slot -> slot.renewer.shutdown());
   }
 
   /** See {@link S3Semaphore#stopRenewing()}. */

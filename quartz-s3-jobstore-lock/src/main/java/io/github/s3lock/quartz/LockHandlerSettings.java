@@ -100,20 +100,22 @@ final class LockHandlerSettings {
     }
   }
 
-  /** The S3 client of {@code s3ClientSupplier}, or else one built from {@code region/endpoint/pathStyleAccess}. */
-  S3Client newS3Client() throws LockException {
-    if (s3ClientSupplier != null) {
-      try {
-        @SuppressWarnings("unchecked")
-        Supplier<S3Client> supplier = (Supplier<S3Client>) Class.forName(s3ClientSupplier, true,
-            Thread.currentThread().getContextClassLoader()).getDeclaredConstructor().newInstance();
-        return supplier.get();
-      } catch (ReflectiveOperationException | ClassCastException e) {
-        Throwable cause = e instanceof InvocationTargetException ? e.getCause() : e;
-        throw new LockException("org.quartz.jobStore.lockHandler.s3ClientSupplier: cannot get an S3Client from "
-            + s3ClientSupplier + " (a public Supplier<S3Client> class with a no-arg constructor)", cause);
-      }
+  /** The S3 client of {@code s3ClientSupplier}: the user's, whoever closes it. */
+  S3Client suppliedS3Client() throws LockException {
+    try {
+      @SuppressWarnings("unchecked")
+      Supplier<S3Client> supplier = (Supplier<S3Client>) Class.forName(s3ClientSupplier, true,
+          Thread.currentThread().getContextClassLoader()).getDeclaredConstructor().newInstance();
+      return supplier.get();
+    } catch (ReflectiveOperationException | ClassCastException e) {
+      Throwable cause = e instanceof InvocationTargetException ? e.getCause() : e;
+      throw new LockException("org.quartz.jobStore.lockHandler.s3ClientSupplier: cannot get an S3Client from "
+          + s3ClientSupplier + " (a public Supplier<S3Client> class with a no-arg constructor)", cause);
     }
+  }
+
+  /** A new S3 client from {@code region/endpoint/pathStyleAccess}; whoever builds it closes it. */
+  S3Client newS3Client() {
     // One renewal must not outlast its period: without timeouts the SDK waits 30 s per attempt (its socket
     // timeout) and retries, longer than the default lease. Each call, with the SDK's retries, ends within half a
     // period, so a renewal that times out still leaves the next one time to succeed before the lease runs out; an

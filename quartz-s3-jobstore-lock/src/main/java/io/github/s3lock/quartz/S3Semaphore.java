@@ -26,10 +26,12 @@ import software.amazon.awssdk.services.s3.S3Client;
  * under {@code org.quartz.jobStore.lockHandler.} ({@code bucket} is required). Credentials come from the AWS SDK
  * default chain only. See {@code docs/quartz.md}.
  *
- * <p>Each lock is a lease of {@code leaseMillis}, renewed every third of it by a daemon thread while held, so a
- * node that dies frees its locks after one lease, and a slow commit does not lose them. Within a JVM, one thread
- * per lock name talks to S3 (a fair local lock is taken first), which also makes the lock re-entrant per thread
- * as Quartz needs after a failed commit.
+ * <p>Each lock is a lease of {@code leaseMillis}, renewed every third of it by a daemon thread of its lock name
+ * while held, so a node that dies frees its locks after one lease, and a slow commit does not lose them. A section
+ * starts only on a lease with two renewal periods left, and a re-entry only continues on a lease that has not run
+ * out. Within a JVM, one thread per lock name talks to S3 (a fair local lock is taken first), which also makes the
+ * lock re-entrant per thread as Quartz needs after a failed commit. With {@link S3SemaphoreShutdownPlugin}, the S3
+ * client built from the properties is closed when the scheduler shuts down.
  */
 public class S3Semaphore implements Semaphore, TablePrefixAware {
 
@@ -41,6 +43,8 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
   private final HeldLeases leases = new HeldLeases(settings);
   private final S3Client givenClient;
   private volatile S3LockClient client;
+  private S3Client ownClient; // guarded by this; built here from the properties, so closed here at shutdown
+  private volatile boolean closed;
 
   /** For Quartz: configured through the {@code org.quartz.jobStore.lockHandler.*} properties. */
   public S3Semaphore() {
@@ -54,10 +58,14 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
    */
   public S3Semaphore(S3Client s3Client) {
     this.givenClient = s3Client;
+    S3SemaphoreShutdownPlugin.built(this);
   }
 
   @Override
   public boolean obtainLock(Connection conn, String lockName) throws LockException {
+    if (closed) {
+      throw shutDown(lockName);
+    }
     HeldLeases.Slot slot = leases.slot(lockName);
     LocalLock.Hold own = slot.local.ofCurrentThread();
     if (own != null) {
@@ -179,6 +187,33 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
     return false;
   }
 
+  /**
+   * After the scheduler has shut down ({@link S3SemaphoreShutdownPlugin}): refuses further locks, stops the
+   * renewals, and closes the S3 client built from the properties (never a client the user handed in or supplied).
+   * A lease still held then (a job that outlives {@code shutdown(false)}) runs out by itself.
+   */
+  void close() {
+    S3Client own;
+    synchronized (this) {
+      closed = true;
+      own = ownClient;
+      ownClient = null;
+    }
+    leases.close();
+    if (own != null) {
+      own.close();
+    }
+  }
+
+  private LockException shutDown(String lockName) {
+    return new LockException("Cannot take Quartz lock '" + lockName + "': scheduler '" + settings.schedName
+        + "' has shut down");
+  }
+
+  String schedName() {
+    return settings.schedName;
+  }
+
   /** Stops renewing every lease, as a crashed node would; for tests. */
   void stopRenewing() {
     leases.stopRenewing();
@@ -200,6 +235,9 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
       return c;
     }
     synchronized (this) {
+      if (closed) {
+        throw shutDown("any");
+      }
       if (client == null) {
         client = settings.newLockClient(this::newS3Client);
       }
@@ -209,7 +247,17 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
 
   /** The S3 client: the given one, the supplier's, or one built from the properties. Tests override it. */
   S3Client newS3Client() throws LockException {
-    return givenClient != null ? givenClient : settings.newS3Client();
+    if (givenClient != null) {
+      return givenClient;
+    }
+    if (settings.s3ClientSupplier != null) {
+      return settings.suppliedS3Client();
+    }
+    S3Client built = settings.newS3Client();
+    synchronized (this) {
+      ownClient = built;
+    }
+    return built;
   }
 
   // Properties, set by Quartz from org.quartz.jobStore.lockHandler.* (String/int/long/boolean only).
