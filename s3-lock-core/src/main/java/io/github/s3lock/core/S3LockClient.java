@@ -247,42 +247,78 @@ public final class S3LockClient {
 
     private Builder() {}
 
-    /** Told about every attempt, request, release and lost lease, e.g. for metrics; default none. */
+    /**
+     * Told about every attempt, request, release and lost lease, e.g. for metrics; default none.
+     *
+     * @param listener the listener (use {@link LockListener#NONE} for none)
+     * @return this builder
+     */
     public Builder listener(LockListener listener) {
       this.listener = listener;
       return this;
     }
 
-    /** The client to use; configure its region, credentials and retries as for any S3 access. */
+    /**
+     * The client to use; configure its region, credentials and retries as for any S3 access.
+     *
+     * @param s3 the S3 client
+     * @return this builder
+     */
     public Builder s3Client(S3Client s3) {
       this.s3 = s3;
       return this;
     }
 
+    /**
+     * The bucket of the lock objects. It must exist and must not be versioned.
+     *
+     * @param bucket the bucket name
+     * @return this builder
+     */
     public Builder bucket(String bucket) {
       this.bucket = bucket;
       return this;
     }
 
-    /** Prefix of every lock object key; default {@code locks/}. Give s3-lock a prefix of its own. */
+    /**
+     * Prefix of every lock object key; default {@code locks/}. Give s3-lock a prefix of its own.
+     *
+     * @param keyPrefix the key prefix ({@code ""} for none)
+     * @return this builder
+     */
     public Builder keyPrefix(String keyPrefix) {
       this.keyPrefix = keyPrefix;
       return this;
     }
 
-    /** Who holds a lock, as written into the record for people to read; default: this host's name. */
+    /**
+     * Who holds a lock, as written into the record for people to read; default: this host's name.
+     *
+     * @param lockedBy the holder's name
+     * @return this builder
+     */
     public Builder lockedBy(String lockedBy) {
       this.lockedBy = lockedBy;
       return this;
     }
 
-    /** Whose clock decides expiry; default {@link TimeMode#CLIENT}. */
+    /**
+     * Whose clock decides expiry; default {@link TimeMode#CLIENT}.
+     *
+     * @param timeMode the time mode
+     * @return this builder
+     */
     public Builder timeMode(TimeMode timeMode) {
       this.timeMode = timeMode;
       return this;
     }
 
-    /** The local clock; default the system clock. Adapters pass their framework's clock. */
+    /**
+     * The local clock; default the system clock. Adapters pass their framework's clock.
+     *
+     * @param clock the local clock
+     * @return this builder
+     */
     public Builder clock(InstantSource clock) {
       this.clock = clock;
       return this;
@@ -291,6 +327,9 @@ public final class S3LockClient {
     /**
      * The monotonic clock, in nanoseconds, that measures elapsed time (server-time bounds); default
      * {@code System::nanoTime}. For tests and simulations that run in virtual time; applications leave it.
+     *
+     * @param ticker nanoseconds of a monotonic clock
+     * @return this builder
      */
     public Builder ticker(LongSupplier ticker) {
       this.ticker = ticker;
@@ -300,13 +339,21 @@ public final class S3LockClient {
     /**
      * Whether to run the conformance probe before the first lock (default true). Turn it off only for a store
      * known to be conformant, and then set {@link #dialect}.
+     *
+     * @param probe whether to probe
+     * @return this builder
      */
     public Builder probe(boolean probe) {
       this.probe = probe;
       return this;
     }
 
-    /** The store's dialect when the probe is off; default {@link StoreDialect#AWS}. The probe overrides it. */
+    /**
+     * The store's dialect when the probe is off; default {@link StoreDialect#AWS}. The probe overrides it.
+     *
+     * @param dialect the dialect
+     * @return this builder
+     */
     public Builder dialect(StoreDialect dialect) {
       this.dialect = dialect;
       return this;
@@ -315,6 +362,9 @@ public final class S3LockClient {
     /**
      * The AWS account id that must own the bucket (sent as {@code x-amz-expected-bucket-owner}): S3 refuses
      * requests to a bucket of the same name in another account. Default: not checked.
+     *
+     * @param accountId the 12-digit AWS account id
+     * @return this builder
      */
     public Builder expectedBucketOwner(String accountId) {
       this.expectedBucketOwner = accountId;
@@ -324,6 +374,7 @@ public final class S3LockClient {
     /**
      * The client that takes locks.
      *
+     * @return the client
      * @throws IllegalStateException when {@code s3Client} or {@code bucket} is missing or {@code lockedBy} is blank
      */
     public S3LockClient build() {
@@ -335,6 +386,7 @@ public final class S3LockClient {
      * The operators' entry point on the same locks (list, show, forced release, probe): it needs
      * {@code s3:ListBucket} for {@code list}, which taking locks does not.
      *
+     * @return the admin
      * @throws IllegalStateException when {@code s3Client} or {@code bucket} is missing or {@code lockedBy} is blank
      */
     public S3LockAdmin buildAdmin() {

@@ -26,7 +26,7 @@ public final class S3LockException extends RuntimeException {
     INTERRUPTED,
     /** A lock object holds something that is not a lock record this version understands. */
     CORRUPT_RECORD,
-    /** The store rejected a request for another reason (the message has its status and error code). */
+    /** The store refused a request for another reason (the message has its status and error code). */
     REQUEST_REFUSED
   }
 
@@ -41,6 +41,7 @@ public final class S3LockException extends RuntimeException {
     this(kind, message, null);
   }
 
+  /** @return what went wrong */
   public Kind kind() {
     return kind;
   }

@@ -100,7 +100,7 @@ public final class S3LockProvider implements ExtensibleLockProvider {
     Optional<Lease> lease = translated(() -> client.tryAcquire(lockConfiguration.getName(),
         lockConfiguration.getLockAtMostUntil()));
     return lease.map(l -> {
-      HeldLocks.Holding holding = HeldLocks.started(l.name(), l.token(),
+      HoldingsByThread.Holding holding = HoldingsByThread.started(l.name(), l.token(),
           lockConfiguration.getLockAtMostUntil());
       return new S3SimpleLock(lockConfiguration, l, holding, this);
     });
@@ -113,14 +113,21 @@ public final class S3LockProvider implements ExtensibleLockProvider {
    * acquisition of the same lock name; pass it with every write to a downstream system that can reject writes
    * older than the newest token it has seen. Empty outside a lock, and once the lock's {@code lockAtMostUntil}
    * has passed (it may then be someone else's): a task that finds no token should not write.
+   *
+   * @return the token, or empty when this thread holds no live lock
    */
   public static OptionalLong currentFencingToken() {
-    return HeldLocks.currentToken(null);
+    return HoldingsByThread.currentToken(null);
   }
 
-  /** Like {@link #currentFencingToken()}, for the innermost held lock named {@code lockName}. */
+  /**
+   * Like {@link #currentFencingToken()}, for the innermost held lock named {@code lockName}.
+   *
+   * @param lockName the lock name
+   * @return the token, or empty when this thread holds no live lock of that name
+   */
   public static OptionalLong currentFencingToken(String lockName) {
-    return HeldLocks.currentToken(Objects.requireNonNull(lockName, "lockName"));
+    return HoldingsByThread.currentToken(Objects.requireNonNull(lockName, "lockName"));
   }
 
   S3LockClient client() {
