@@ -8,6 +8,8 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.InstantSource;
 import java.util.Locale;
 import java.util.function.Supplier;
 import org.quartz.impl.jdbcjobstore.LockException;
@@ -40,6 +42,22 @@ final class LockHandlerSettings {
   String tablePrefix = "QRTZ_";
   String schedName = "QuartzScheduler";
   LockListener lockListener = LockListener.NONE;
+  /** The local clock of lease ends and of the lock client; tests move it by hand. */
+  InstantSource clock = InstantSource.system();
+
+  /** How often a held lease is renewed: a third of it, so that one failed renewal does not lose it. */
+  long renewalPeriodMillis() {
+    return Math.max(1, leaseMillis / 3);
+  }
+
+  /**
+   * The least lease a section may start on: two renewal periods, as much as a renewed lease still has when its next
+   * renewal starts. A lease that arrives with less (the acquiring requests were slow, or a pause came after them)
+   * might run out before its first renewal has finished.
+   */
+  long minimumLeaseLeftMillis() {
+    return 2 * renewalPeriodMillis();
+  }
 
   /** Where the S3 client comes from: {@link S3Semaphore#newS3Client()}, which tests override. */
   interface S3ClientSource {
@@ -74,6 +92,7 @@ final class LockHandlerSettings {
           .timeMode(mode)
           .expectedBucketOwner(expectedBucketOwner)
           .listener(lockListener)
+          .clock(clock)
           .build();
     } catch (SdkClientException | IllegalArgumentException | IllegalStateException e) {
       throw new LockException("Cannot set up the S3 lock handler of scheduler '" + schedName + "' (check"
@@ -81,25 +100,33 @@ final class LockHandlerSettings {
     }
   }
 
-  /** The S3 client of {@code s3ClientSupplier}, or else one built from {@code region/endpoint/pathStyleAccess}. */
-  S3Client newS3Client() throws LockException {
-    if (s3ClientSupplier != null) {
-      try {
-        @SuppressWarnings("unchecked")
-        Supplier<S3Client> supplier = (Supplier<S3Client>) Class.forName(s3ClientSupplier, true,
-            Thread.currentThread().getContextClassLoader()).getDeclaredConstructor().newInstance();
-        return supplier.get();
-      } catch (ReflectiveOperationException | ClassCastException e) {
-        Throwable cause = e instanceof InvocationTargetException ? e.getCause() : e;
-        throw new LockException("org.quartz.jobStore.lockHandler.s3ClientSupplier: cannot get an S3Client from "
-            + s3ClientSupplier + " (a public Supplier<S3Client> class with a no-arg constructor)", cause);
-      }
+  /** The S3 client of {@code s3ClientSupplier}: the user's, whoever closes it. */
+  S3Client suppliedS3Client() throws LockException {
+    try {
+      @SuppressWarnings("unchecked")
+      Supplier<S3Client> supplier = (Supplier<S3Client>) Class.forName(s3ClientSupplier, true,
+          Thread.currentThread().getContextClassLoader()).getDeclaredConstructor().newInstance();
+      return supplier.get();
+    } catch (ReflectiveOperationException | ClassCastException e) {
+      Throwable cause = e instanceof InvocationTargetException ? e.getCause() : e;
+      throw new LockException("org.quartz.jobStore.lockHandler.s3ClientSupplier: cannot get an S3Client from "
+          + s3ClientSupplier + " (a public Supplier<S3Client> class with a no-arg constructor)", cause);
     }
+  }
+
+  /** A new S3 client from {@code region/endpoint/pathStyleAccess}; whoever builds it closes it. */
+  S3Client newS3Client() {
+    // One renewal must not outlast its period: without timeouts the SDK waits 30 s per attempt (its socket
+    // timeout) and retries, longer than the default lease. Each call, with the SDK's retries, ends within half a
+    // period, so a renewal that times out still leaves the next one time to succeed before the lease runs out; an
+    // attempt that stalls is given up after a quarter period and retried within the same call.
+    Duration callTimeout = Duration.ofMillis(Math.max(2, renewalPeriodMillis() / 2));
     // Credentials: the SDK default chain only. Checksums only when required: radosgw rejects the defaults.
     S3ClientBuilder builder = S3Client.builder()
         .forcePathStyle(pathStyleAccess)
         .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+        .overrideConfiguration(o -> o.apiCallTimeout(callTimeout).apiCallAttemptTimeout(callTimeout.dividedBy(2)));
     if (region != null && !region.isBlank()) {
       builder.region(Region.of(region.trim()));
     }

@@ -3,15 +3,19 @@ package io.github.s3lock.quartz;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static java.util.concurrent.TimeUnit.NANOSECONDS;
 
+import io.github.s3lock.core.Lease;
 import io.github.s3lock.core.LockListener;
 import io.github.s3lock.core.S3LockClient;
 import io.github.s3lock.core.S3LockException;
 import java.sql.Connection;
-import java.time.Instant;
+import java.time.Duration;
+import java.time.InstantSource;
 import java.util.concurrent.ThreadLocalRandom;
 import org.quartz.impl.jdbcjobstore.LockException;
 import org.quartz.impl.jdbcjobstore.Semaphore;
 import org.quartz.impl.jdbcjobstore.TablePrefixAware;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.AbortedException;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -22,19 +26,25 @@ import software.amazon.awssdk.services.s3.S3Client;
  * under {@code org.quartz.jobStore.lockHandler.} ({@code bucket} is required). Credentials come from the AWS SDK
  * default chain only. See {@code docs/quartz.md}.
  *
- * <p>Each lock is a lease of {@code leaseMillis}, renewed every third of it by a daemon thread while held, so a
- * node that dies frees its locks after one lease, and a slow commit does not lose them. Within a JVM, one thread
- * per lock name talks to S3 (a fair local lock is taken first), which also makes the lock re-entrant per thread
- * as Quartz needs after a failed commit.
+ * <p>Each lock is a lease of {@code leaseMillis}, renewed every third of it by a daemon thread of its lock name
+ * while held, so a node that dies frees its locks after one lease, and a slow commit does not lose them. A section
+ * starts only on a lease with two renewal periods left, and a re-entry only continues on a lease that has not run
+ * out. Within a JVM, one thread per lock name talks to S3 (a fair local lock is taken first), which also makes the
+ * lock re-entrant per thread as Quartz needs after a failed commit. With {@link S3SemaphoreShutdownPlugin}, the S3
+ * client built from the properties is closed when the scheduler shuts down.
  */
 public class S3Semaphore implements Semaphore, TablePrefixAware {
 
   static final long FIRST_BACKOFF_MILLIS = 10;
 
+  private static final Logger log = LoggerFactory.getLogger(S3Semaphore.class);
+
   private final LockHandlerSettings settings = new LockHandlerSettings();
   private final HeldLeases leases = new HeldLeases(settings);
   private final S3Client givenClient;
   private volatile S3LockClient client;
+  private S3Client ownClient; // guarded by this; built here from the properties, so closed here at shutdown
+  private volatile boolean closed;
 
   /** For Quartz: configured through the {@code org.quartz.jobStore.lockHandler.*} properties. */
   public S3Semaphore() {
@@ -48,24 +58,34 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
    */
   public S3Semaphore(S3Client s3Client) {
     this.givenClient = s3Client;
+    S3SemaphoreShutdownPlugin.built(this);
   }
 
   @Override
   public boolean obtainLock(Connection conn, String lockName) throws LockException {
+    if (closed) {
+      throw shutDown(lockName);
+    }
     HeldLeases.Slot slot = leases.slot(lockName);
-    if (slot.local.isHeldByCurrentThread()) {
-      slot.local.lock(); // Quartz re-enters on the same thread, e.g. retrying a failed commit.
+    LocalLock.Hold own = slot.local.ofCurrentThread();
+    if (own != null) {
+      // Quartz re-enters on the same thread, e.g. retrying a failed commit: only on a lease that is still ours.
+      // Refused, it adds no level; Quartz then releases only the levels it obtained.
+      leases.requireLease(slot, lockName);
+      slot.local.reenter(own);
       return true;
     }
     long deadline = System.nanoTime() + MILLISECONDS.toNanos(settings.acquireTimeoutMillis);
+    LocalLock.Hold hold;
     try {
-      if (!slot.local.tryLock(settings.acquireTimeoutMillis, MILLISECONDS)) {
-        throw new LockException("Timed out after " + settings.acquireTimeoutMillis + " ms waiting for Quartz lock '"
-            + lockName + "': another thread of scheduler '" + settings.schedName + "' in this JVM held it");
-      }
+      hold = slot.local.tryLock(settings.acquireTimeoutMillis);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new LockException("Interrupted while waiting for Quartz lock '" + lockName + "'", e);
+    }
+    if (hold == null) {
+      throw new LockException("Timed out after " + settings.acquireTimeoutMillis + " ms waiting for Quartz lock '"
+          + lockName + "': another thread of scheduler '" + settings.schedName + "' in this JVM held it");
     }
     boolean held = false;
     try {
@@ -74,7 +94,7 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
       return true;
     } finally {
       if (!held) {
-        slot.local.unlock();
+        slot.local.unlock(hold);
       }
     }
   }
@@ -83,12 +103,21 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
     S3LockClient locks = client();
     long backoff = FIRST_BACKOFF_MILLIS;
     S3LockException lastFailure = null;
+    boolean lastLeaseTooShort = false;
     while (true) {
       try {
-        var lease = locks.tryAcquire(lockName, Instant.now().plusMillis(settings.leaseMillis));
+        var lease = locks.tryAcquire(lockName, settings.clock.instant().plusMillis(settings.leaseMillis));
         if (lease.isPresent()) {
-          leases.hold(slot, locks, lease.get());
-          return;
+          // Judged in store time, as lockUntil is written (S3LockClient.now(): the store's clock in SERVER mode).
+          long leftMillis = Duration.between(locks.now(), lease.get().lockUntil()).toMillis();
+          if (leftMillis >= settings.minimumLeaseLeftMillis()) {
+            leases.hold(slot, locks, lease.get());
+            return;
+          }
+          giveBack(locks, lease.get(), leftMillis);
+          lastLeaseTooShort = true;
+        } else {
+          lastLeaseTooShort = false;
         }
         lastFailure = null;
       } catch (S3LockException e) {
@@ -106,8 +135,10 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
       long remainingMillis = NANOSECONDS.toMillis(deadline - System.nanoTime());
       if (remainingMillis <= 0) {
         throw new LockException("Timed out after " + settings.acquireTimeoutMillis + " ms waiting for Quartz lock '"
-            + lockName + "' (s3://" + settings.bucket + "/" + locks.keyFor(lockName) + "): " + (lastFailure == null
-            ? "another node holds it" : "S3 is unavailable: " + lastFailure.getMessage()), lastFailure);
+            + lockName + "' (s3://" + settings.bucket + "/" + locks.keyFor(lockName) + "): " + (lastFailure != null
+            ? "S3 is unavailable: " + lastFailure.getMessage() : lastLeaseTooShort
+            ? "S3 answered too slowly: each lease arrived with less than " + settings.minimumLeaseLeftMillis()
+                + " ms left" : "another node holds it"), lastFailure);
       }
       // Full jitter, so that the nodes waiting for one release do not all ask at the same moment.
       long sleep = Math.min(remainingMillis, ThreadLocalRandom.current().nextLong(backoff / 2, backoff + 1));
@@ -118,6 +149,22 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
         throw new LockException("Interrupted while waiting for Quartz lock '" + lockName + "'", e);
       }
       backoff = Math.min(backoff * 2, settings.maxRetryIntervalMillis);
+    }
+  }
+
+  /**
+   * A lease too short to start a section on (see {@link LockHandlerSettings#minimumLeaseLeftMillis()}): release it,
+   * so that nobody waits for it, and try again as for a held lock.
+   */
+  private void giveBack(S3LockClient locks, Lease lease, long leftMillis) {
+    log.warn("Quartz lock '{}' of scheduler '{}' arrived with {} ms of its {} ms lease left (S3 or this JVM was"
+        + " slow); giving it back and trying again", lease.name(), settings.schedName, leftMillis,
+        settings.leaseMillis);
+    try {
+      locks.release(lease, settings.clock.instant());
+    } catch (S3LockException e) {
+      // It runs out by itself within leftMillis; an interrupt is seen by the backoff that follows.
+      log.debug("Could not give back Quartz lock '{}': {}", lease.name(), e.getMessage());
     }
   }
 
@@ -140,9 +187,41 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
     return false;
   }
 
+  /**
+   * After the scheduler has shut down ({@link S3SemaphoreShutdownPlugin}): refuses further locks, stops the
+   * renewals, and closes the S3 client built from the properties (never a client the user handed in or supplied).
+   * A lease still held then (a job that outlives {@code shutdown(false)}) runs out by itself.
+   */
+  void close() {
+    S3Client own;
+    synchronized (this) {
+      closed = true;
+      own = ownClient;
+      ownClient = null;
+    }
+    leases.close();
+    if (own != null) {
+      own.close();
+    }
+  }
+
+  private LockException shutDown(String lockName) {
+    return new LockException("Cannot take Quartz lock '" + lockName + "': scheduler '" + settings.schedName
+        + "' has shut down");
+  }
+
+  String schedName() {
+    return settings.schedName;
+  }
+
   /** Stops renewing every lease, as a crashed node would; for tests. */
   void stopRenewing() {
     leases.stopRenewing();
+  }
+
+  /** The local clock (lease ends, and the lock client's clock); for tests, before the first lock. */
+  void setClock(InstantSource clock) {
+    settings.clock = clock;
   }
 
   /** How often the current thread holds {@code lockName} here (0 = not at all); for tests. */
@@ -156,6 +235,9 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
       return c;
     }
     synchronized (this) {
+      if (closed) {
+        throw shutDown("any");
+      }
       if (client == null) {
         client = settings.newLockClient(this::newS3Client);
       }
@@ -165,7 +247,17 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
 
   /** The S3 client: the given one, the supplier's, or one built from the properties. Tests override it. */
   S3Client newS3Client() throws LockException {
-    return givenClient != null ? givenClient : settings.newS3Client();
+    if (givenClient != null) {
+      return givenClient;
+    }
+    if (settings.s3ClientSupplier != null) {
+      return settings.suppliedS3Client();
+    }
+    S3Client built = settings.newS3Client();
+    synchronized (this) {
+      ownClient = built;
+    }
+    return built;
   }
 
   // Properties, set by Quartz from org.quartz.jobStore.lockHandler.* (String/int/long/boolean only).

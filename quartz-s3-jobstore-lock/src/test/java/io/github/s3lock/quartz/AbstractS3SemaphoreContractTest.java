@@ -10,6 +10,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.github.s3lock.core.LockRecord;
 import io.github.s3lock.core.S3LockClient;
+import io.github.s3lock.testing.MovableClock;
 import io.github.s3lock.testing.TestStore;
 import java.net.URI;
 import java.time.Duration;
@@ -25,6 +26,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.quartz.impl.jdbcjobstore.LockException;
 import org.slf4j.LoggerFactory;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -255,12 +258,124 @@ abstract class AbstractS3SemaphoreContractTest {
             assertThat(e.getFormattedMessage()).contains("Lost Quartz lock 'TRIGGER_ACCESS'")
                 .containsAnyOf("held by 'b'", "held by unknown (");
           }));
+      // Quartz re-entering to retry its commit must not carry on under b's lock.
+      assertThatThrownBy(() -> a.obtainLock(null, TRIGGER)).isInstanceOf(LockException.class);
       a.releaseLock(TRIGGER); // Must not release b's lock.
       assertThat(record(TRIGGER).lockedBy()).isEqualTo("b");
       assertThat(record(TRIGGER).lockUntil()).isAfter(Instant.now());
       assertThat(a.holdCount(TRIGGER)).isZero();
     } finally {
       logger.detachAppender(logged);
+    }
+  }
+
+  @Test
+  void reEntryOnALeaseThatHasRunOutThrowsEvenBeforeTheRenewerNotices() throws Exception {
+    MovableClock clock = MovableClock.followingSystemTime();
+    S3Semaphore a = node("a");
+    a.setClock(clock);
+    a.obtainLock(null, TRIGGER);
+    a.stopRenewing(); // A renewer that has not run since: stalled, or its period has not come yet.
+    clock.advance(Duration.ofMillis(4500)); // Past the lease's own lockUntil (leaseMillis 4000).
+
+    assertThatThrownBy(() -> a.obtainLock(null, TRIGGER))
+        .isInstanceOf(LockException.class)
+        .hasMessageContaining("TRIGGER_ACCESS")
+        .hasMessageContaining("lost");
+    assertThat(a.holdCount(TRIGGER)).isEqualTo(1); // The refused re-entry added no level to release.
+    a.releaseLock(TRIGGER);
+    assertThat(a.holdCount(TRIGGER)).isZero();
+  }
+
+  @Test
+  void aLeaseThatArrivesNearlyRunOutIsGivenBackAndTakenAgain() throws Exception {
+    MovableClock clock = MovableClock.followingSystemTime();
+    // The answer to the acquiring PUT comes 3.5 s of the 4 s lease late: 0.5 s would be left for the section.
+    LateAnswer late = new LateAnswer(clock, TRIGGER, Duration.ofMillis(3500));
+    S3Semaphore a = node("a", client(late), 30_000);
+    a.setClock(clock);
+    Instant start = clock.instant();
+
+    assertThat(a.obtainLock(null, TRIGGER)).isTrue();
+
+    assertThat(late.happened()).isTrue();
+    LockRecord held = record(TRIGGER);
+    // The first lease was given back; the section runs on a second acquisition, taken after the late answer.
+    assertThat(held.lockedAt()).isAfter(start.plusMillis(3000));
+    assertThat(held.lockedBy()).isEqualTo("a");
+    assertThat(held.lockUntil()).isAfter(clock.instant().plusMillis(2000));
+  }
+
+  @Test
+  void aHungRenewalOfOneLockDoesNotHoldUpTheRenewalOfTheOther() throws Exception {
+    Hang hang = new Hang(TRIGGER);
+    S3Semaphore a = node("a", client(hang), 30_000);
+    a.obtainLock(null, TRIGGER);
+    a.obtainLock(null, STATE);
+    hang.start();
+    try {
+      await().atMost(Duration.ofSeconds(15)).until(() -> hang.hanging() > 0); // TRIGGER_ACCESS's renewal is stuck.
+      Instant stateUntil = record(STATE).lockUntil();
+
+      await().atMost(Duration.ofSeconds(15)).until(() -> record(STATE).lockUntil().isAfter(stateUntil));
+    } finally {
+      hang.end();
+    }
+    a.releaseLock(STATE);
+    a.releaseLock(TRIGGER);
+    assertThat(impatient("b").obtainLock(null, TRIGGER)).isTrue();
+  }
+
+  @Test
+  void aReleaseDeferredToTheEndOfASpringTransactionMayRunOnAnotherThread() throws Exception {
+    S3Semaphore a = node("a", s3, 5_000);
+    List<TransactionSynchronization> completions;
+    TransactionSynchronizationManager.initSynchronization();
+    try {
+      a.obtainLock(null, TRIGGER);
+      a.obtainLock(null, TRIGGER); // Re-entrant inside the transaction, as before.
+      a.releaseLock(TRIGGER);
+      a.releaseLock(TRIGGER); // JobStoreCMT releases before the commit: the S3 release waits for it.
+      assertThat(a.holdCount(TRIGGER)).isEqualTo(1);
+      assertThat(record(TRIGGER).lockUntil()).isAfter(Instant.now());
+      completions = TransactionSynchronizationManager.getSynchronizations();
+    } finally {
+      TransactionSynchronizationManager.clearSynchronization();
+    }
+
+    // A transaction manager may complete on another thread, e.g. a JTA timeout rolled back by its reaper.
+    CompletableFuture.runAsync(() -> completions.forEach(
+        c -> c.afterCompletion(TransactionSynchronization.STATUS_ROLLED_BACK))).get();
+
+    assertThat(record(TRIGGER).lockUntil()).isBeforeOrEqualTo(Instant.now());
+    assertThat(a.holdCount(TRIGGER)).isZero();
+    a.releaseLock(TRIGGER); // A late release from the old owner changes nothing.
+    // The local lock is free as well: another thread of this node takes it at once.
+    assertThat(CompletableFuture.supplyAsync(() -> obtain(a, TRIGGER)).get()).isTrue();
+    assertThat(a.holdCount(TRIGGER)).isZero(); // Held by that thread, not this one.
+  }
+
+  @Test
+  void aReleaseOnAnInterruptedThreadStillFreesTheLockAndKeepsTheFlag() throws Exception {
+    S3Semaphore a = node("a");
+    a.obtainLock(null, TRIGGER);
+
+    Thread.currentThread().interrupt(); // Quartz interrupts its scheduler thread when it shuts down.
+    try {
+      a.releaseLock(TRIGGER);
+      assertThat(Thread.currentThread().isInterrupted()).isTrue();
+    } finally {
+      Thread.interrupted();
+    }
+    assertThat(record(TRIGGER).lockUntil()).isBeforeOrEqualTo(Instant.now());
+    assertThat(impatient("b").obtainLock(null, TRIGGER)).isTrue();
+  }
+
+  private static boolean obtain(S3Semaphore semaphore, String lockName) {
+    try {
+      return semaphore.obtainLock(null, lockName);
+    } catch (LockException e) {
+      throw new IllegalStateException(e);
     }
   }
 

@@ -4,19 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.github.s3lock.testing.TestStore;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
-import org.h2.jdbcx.JdbcConnectionPool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,8 +22,6 @@ import org.quartz.Trigger;
 import org.quartz.TriggerBuilder;
 import org.quartz.impl.SchedulerRepository;
 import org.quartz.impl.StdSchedulerFactory;
-import org.quartz.utils.ConnectionProvider;
-import org.quartz.utils.DBConnectionManager;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -55,8 +46,7 @@ class QuartzClusterTest {
     try (S3Client s3 = TestStore.embedded().newClient()) {
       bucket = TestStore.embedded().newBucket(s3);
     }
-    jdbcUrl = "jdbc:h2:mem:" + instanceName + ";DB_CLOSE_DELAY=-1";
-    createTables();
+    jdbcUrl = H2JobStore.create(instanceName);
   }
 
   @AfterEach
@@ -142,21 +132,7 @@ class QuartzClusterTest {
   private Scheduler node(String instanceId, Class<?> lockHandler) throws SchedulerException {
     // Separate DataSource names: Quartz keeps connection providers in a JVM-wide registry by name.
     String dataSource = instanceName + "-" + instanceId;
-    JdbcConnectionPool pool = JdbcConnectionPool.create(jdbcUrl, "sa", "");
-    DBConnectionManager.getInstance().addConnectionProvider(dataSource, new ConnectionProvider() {
-      @Override
-      public Connection getConnection() throws SQLException {
-        return pool.getConnection();
-      }
-
-      @Override
-      public void shutdown() {
-        pool.dispose();
-      }
-
-      @Override
-      public void initialize() {}
-    });
+    H2JobStore.register(dataSource, jdbcUrl);
     Properties p = new Properties();
     p.setProperty("org.quartz.scheduler.instanceName", instanceName);
     p.setProperty("org.quartz.scheduler.instanceId", instanceId);
@@ -180,22 +156,5 @@ class QuartzClusterTest {
     SchedulerRepository.getInstance().remove(instanceName);
     schedulers.add(scheduler);
     return scheduler;
-  }
-
-  private void createTables() throws IOException, SQLException {
-    String ddl;
-    try (InputStream in = StdSchedulerFactory.class.getResourceAsStream("/org/quartz/impl/jdbcjobstore/tables_h2.sql")) {
-      ddl = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
-    JdbcConnectionPool pool = JdbcConnectionPool.create(jdbcUrl, "sa", "");
-    try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
-      for (String statement : ddl.replaceAll("(?m)^--.*$", "").split(";")) {
-        if (!statement.isBlank()) {
-          s.execute(statement);
-        }
-      }
-    } finally {
-      pool.dispose();
-    }
   }
 }

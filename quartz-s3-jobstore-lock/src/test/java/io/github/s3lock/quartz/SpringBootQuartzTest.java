@@ -69,7 +69,9 @@ class SpringBootQuartzTest {
         q + "jobStore.lockHandler.endpoint=" + server.endpoint(),
         q + "jobStore.lockHandler.region=us-east-1",
         q + "jobStore.lockHandler.pathStyleAccess=true",
-        q + "jobStore.lockHandler.leaseMillis=10000");
+        q + "jobStore.lockHandler.leaseMillis=10000",
+        // As docs/quartz.md advises: it fails the context if it cannot find the lock handler it is to close.
+        q + "plugin.s3Semaphore.class=" + S3SemaphoreShutdownPlugin.class.getName());
     reader = S3LockClient.builder().s3Client(s3).bucket(bucket).keyPrefix("quartz-locks/" + SCHEDULER + "/QRTZ_/")
         .probe(false).build();
   }

@@ -2,7 +2,7 @@ package io.github.s3lock.cli;
 
 import io.github.s3lock.core.LockObject;
 import io.github.s3lock.core.LockRecord;
-import io.github.s3lock.core.S3LockClient;
+import io.github.s3lock.core.S3LockAdmin;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -23,9 +23,9 @@ final class ListCommand extends StoreCommand {
   @Override
   public Integer call() {
     try (S3Client s3 = store.s3Client(cli.interceptors())) {
-      S3LockClient client = store.lockClient(s3);
-      List<LockObject> locks = new ArrayList<>(client.list());
-      Instant now = client.now();
+      S3LockAdmin admin = store.admin(s3);
+      List<LockObject> locks = new ArrayList<>(admin.list());
+      Instant now = admin.now();
       render(locks, now, store.where()).forEach(out()::println);
       out().flush();
       return S3LockCli.OK;

@@ -24,7 +24,7 @@ final class ProbeCommand extends StoreCommand {
   @Override
   public Integer call() {
     try (S3Client s3 = store.s3Client(cli.interceptors())) {
-      ConformanceReport report = store.lockClient(s3).probe();
+      ConformanceReport report = store.admin(s3).probe();
       out().println("Conformance probe of " + store.where());
       out().println();
       render(report).forEach(out()::println);

@@ -1,8 +1,8 @@
 package io.github.s3lock.cli;
 
 import io.github.s3lock.core.LockRecord;
-import io.github.s3lock.core.S3LockClient;
-import io.github.s3lock.core.S3LockClient.OperatorRelease;
+import io.github.s3lock.core.S3LockAdmin;
+import io.github.s3lock.core.S3LockAdmin.OperatorRelease;
 import java.time.Instant;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,11 +34,11 @@ final class ReleaseCommand extends StoreCommand {
   @Override
   public Integer call() {
     try (S3Client s3 = store.s3Client(cli.interceptors())) {
-      S3LockClient client = store.lockClient(s3);
-      OperatorRelease release = client.releaseAsOperator(name, force);
-      Instant now = client.now();
+      S3LockAdmin admin = store.admin(s3);
+      OperatorRelease release = admin.forceRelease(name, force);
+      Instant now = admin.now();
       LockRecord found = release.found();
-      String at = "s3://" + store.bucket + "/" + client.keyFor(name);
+      String at = "s3://" + store.bucket + "/" + admin.keyFor(name);
       int code = switch (release.result()) {
         case RELEASED -> {
           out().println("Released '" + name + "'. It was " + LockText.state(found, now) + ".");

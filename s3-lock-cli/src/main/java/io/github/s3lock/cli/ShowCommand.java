@@ -2,7 +2,7 @@ package io.github.s3lock.cli;
 
 import io.github.s3lock.core.LockObject;
 import io.github.s3lock.core.LockRecord;
-import io.github.s3lock.core.S3LockClient;
+import io.github.s3lock.core.S3LockAdmin;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,15 +26,15 @@ final class ShowCommand extends StoreCommand {
   @Override
   public Integer call() {
     try (S3Client s3 = store.s3Client(cli.interceptors())) {
-      S3LockClient client = store.lockClient(s3);
-      Optional<LockObject> record = client.readObject(name);
-      String at = "s3://" + store.bucket + "/" + client.keyFor(name);
+      S3LockAdmin admin = store.admin(s3);
+      Optional<LockObject> record = admin.show(name);
+      String at = "s3://" + store.bucket + "/" + admin.keyFor(name);
       if (record.isEmpty()) {
         err().println("No lock named '" + name + "' at " + at + ".");
         err().flush();
         return S3LockCli.NO_SUCH_LOCK;
       }
-      render(record.get(), client.now(), at).forEach(out()::println);
+      render(record.get(), admin.now(), at).forEach(out()::println);
       out().flush();
       return S3LockCli.OK;
     }
@@ -54,9 +54,7 @@ final class ShowCommand extends StoreCommand {
     rows.add(new String[] {"  lockUntil", r.lockUntil() + " (" + r.lockUntil().toEpochMilli() + ")"});
     rows.add(new String[] {"  lockedAt", r.lockedAt() + " (" + r.lockedAt().toEpochMilli() + ")"});
     rows.add(new String[] {"  lockedBy", r.lockedBy()});
-    rows.add(new String[] {"  owner", r.owner()});
     rows.add(new String[] {"  token", Long.toString(r.token())});
-    rows.add(new String[] {"  revision", Long.toString(r.revision())});
     lines.addAll(LockText.columns(rows));
     return lines;
   }

@@ -1,5 +1,7 @@
 package io.github.s3lock.cli;
 
+import io.github.s3lock.core.S3ClientFactory;
+import io.github.s3lock.core.S3LockAdmin;
 import io.github.s3lock.core.S3LockClient;
 import java.net.InetAddress;
 import java.net.URI;
@@ -8,14 +10,11 @@ import java.util.List;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
 /** Where the locks live and how to reach them: the options every command shares. */
 final class StoreOptions {
@@ -51,30 +50,23 @@ final class StoreOptions {
       throw new CommandFailure("No AWS credentials found. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or"
           + " AWS_PROFILE (~/.aws/credentials, SSO), or run where a container or instance role is available.", e);
     }
-    S3ClientBuilder builder = S3Client.builder()
-        .region(region())
-        .credentialsProvider(credentials)
-        .forcePathStyle(pathStyle)
-        // Checksums only where an operation requires them: Ceph radosgw 16 rejects the SDK's default flexible
-        // checksums with 400 XAmzContentSHA256Mismatch.
-        .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-        .overrideConfiguration(o -> interceptors.forEach(o::addExecutionInterceptor));
-    if (endpoint != null) {
-      builder.endpointOverride(endpoint);
-    }
-    return builder.build();
+    S3ClientFactory.Builder factory = S3ClientFactory.builder()
+        .region(region().id())
+        .credentials(credentials)
+        .endpoint(endpoint)
+        .pathStyle(pathStyle);
+    interceptors.forEach(factory::interceptor);
+    return factory.build();
   }
 
-  /** A lock client on {@code s3}; operator releases are recorded as done by {@code user@host}. */
-  S3LockClient lockClient(S3Client s3) {
+  /** The operators' entry point on {@code s3}; forced releases are recorded as done by {@code user@host}. */
+  S3LockAdmin admin(S3Client s3) {
     return S3LockClient.builder()
         .s3Client(s3)
         .bucket(bucket)
         .keyPrefix(prefix)
         .lockedBy(operator())
-        .probe(true)
-        .build();
+        .buildAdmin();
   }
 
   /** {@code s3://bucket/prefix}, and the endpoint when it is not AWS S3. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.s3lock.core.ConformanceReport;
 import io.github.s3lock.core.LockObject;
 import io.github.s3lock.core.LockRecord;
+import io.github.s3lock.core.TestRecords;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -79,7 +80,7 @@ class S3LockCliTest {
   @Test
   void aStoreThatSendsNoLastModifiedShowsUnknownRatherThanFailing() {
     Instant now = Instant.parse("2026-11-26T12:00:00Z");
-    LockRecord record = new LockRecord("report.daily", now.plusSeconds(60), now, "node-1", "owner-1", 7, 1);
+    LockRecord record = TestRecords.record("report.daily", now.plusSeconds(60), now, "node-1", 7);
 
     List<String> list = ListCommand.render(new java.util.ArrayList<>(List.of(new LockObject(record, null))), now,
         "s3://demo/locks/");

@@ -26,12 +26,12 @@ public record ConformanceReport(
     int ifMatchOnMissingKeyStatus,
     Optional<Duration> clockSkew) {
 
-  /** True when the protocol can rely on this store. */
+  /** @return true when the protocol can rely on this store */
   public boolean safeForLocking() {
     return problems().isEmpty();
   }
 
-  /** The dialect to use, when the store is safe for locking. */
+  /** @return the dialect to use, when the store is safe for locking */
   public Optional<StoreDialect> dialect() {
     if (!safeForLocking()) {
       return Optional.empty();
@@ -39,7 +39,7 @@ public record ConformanceReport(
     return Optional.of(new StoreDialect(quotedEtagAccepted, ifMatchOnMissingKeyStatus));
   }
 
-  /** Each reason the store is unsafe, in words an operator can act on; empty when it is safe. */
+  /** @return each reason the store is unsafe, in words an operator can act on; empty when it is safe */
   public List<String> problems() {
     List<String> problems = new ArrayList<>();
     if (!ifNoneMatchHonoured) {

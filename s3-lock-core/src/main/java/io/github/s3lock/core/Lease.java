@@ -19,29 +19,33 @@ public final class Lease {
     this.etag = etag;
   }
 
+  /** @return the lock name */
   public String name() {
     return record.name();
   }
 
   /** The object key of the lock. */
-  public String key() {
+  String key() {
     return key;
   }
 
   /**
    * The fencing token of this acquisition: larger than that of every earlier acquisition of this name. Pass it
-   * to downstream systems so that they can refuse writes from a holder whose lease has been taken over.
+   * to downstream systems so that they can refuse writes from a holder whose lease has been taken over. See
+   * {@code docs/protocol.md} for the guarantee across a deleted lock object.
+   *
+   * @return the token
    */
   public long token() {
     return record.token();
   }
 
-  /** Until when the lock is held, in store time. */
+  /** @return until when the lock is held, in store time */
   public Instant lockUntil() {
     return record.lockUntil();
   }
 
-  public LockRecord record() {
+  LockRecord record() {
     return record;
   }
 

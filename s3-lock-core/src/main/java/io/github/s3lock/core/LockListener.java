@@ -4,7 +4,8 @@ import java.time.Duration;
 
 /**
  * Told what an {@link S3LockClient} does, for metrics and logs (s3-lock-micrometer implements it). Called on the
- * thread that made the call, after the fact; implementations must be fast and must not throw.
+ * thread that made the call, after the fact; implementations must be fast. One that throws cannot change a
+ * lock's outcome: the exception is caught, logged once and counted.
  */
 public interface LockListener {
 
@@ -21,20 +22,36 @@ public interface LockListener {
     ERROR
   }
 
-  /** One {@code tryAcquire} call: its outcome and how long it took, S3 requests included. */
+  /**
+   * One {@code tryAcquire} call: its outcome and how long it took, S3 requests included.
+   *
+   * @param lockName the lock name
+   * @param outcome how the call ended
+   * @param latency how long it took
+   */
   default void attempted(String lockName, AttemptOutcome outcome, Duration latency) {}
 
   /**
-   * One S3 request as the protocol saw it (after the SDK's retries).
+   * One S3 request as the protocol saw it, called once its answer (or failure) arrived, after the SDK's
+   * retries. The name is historical: it reports a completed request.
    *
    * @param method {@code PUT}, {@code GET}, {@code DELETE} or {@code LIST}
    * @param status the HTTP status, or 0 when no answer arrived (timeout, I/O error)
    */
   default void requestSent(String method, int status) {}
 
-  /** A lease was released; {@code heldFor} runs from its acquisition to the release, in store time. */
+  /**
+   * A lease was released.
+   *
+   * @param lockName the lock name
+   * @param heldFor from its acquisition to the release, in store time
+   */
   default void released(String lockName, Duration heldFor) {}
 
-  /** A lease turned out to be lost when its holder tried to release or extend it. */
+  /**
+   * A lease turned out to be lost when its holder tried to release or extend it.
+   *
+   * @param lockName the lock name
+   */
   default void leaseLost(String lockName) {}
 }

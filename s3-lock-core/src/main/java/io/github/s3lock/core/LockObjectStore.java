@@ -289,7 +289,7 @@ final class LockObjectStore {
       return new S3LockException(S3LockException.Kind.UNAVAILABLE, where + " kept failing" + answer
           + " after the SDK's retries: " + message(e), e);
     }
-    return new S3LockException(S3LockException.Kind.REJECTED, where + " was rejected" + answer + ": " + message(e),
+    return new S3LockException(S3LockException.Kind.REQUEST_REFUSED, where + " was rejected" + answer + ": " + message(e),
         e);
   }
 

@@ -5,7 +5,7 @@ package io.github.s3lock.core;
  * could not be established. Never thrown for "held by someone else" (that is an empty result) or for a lost
  * race (412/409). Messages name the bucket and key and the fix, and never carry credentials.
  */
-public class S3LockException extends RuntimeException {
+public final class S3LockException extends RuntimeException {
 
   /** What went wrong, for callers that react differently (adapters, the CLI, tests). */
   public enum Kind {
@@ -20,27 +20,28 @@ public class S3LockException extends RuntimeException {
     /** The store could not be reached, or kept failing (5xx, timeouts) after the SDK's retries. */
     UNAVAILABLE,
     /**
-     * The calling thread was interrupted during a request (its interrupt flag is set again). A write may have been
-     * applied; the lock then frees itself at its {@code lockUntil}.
+     * The calling thread was interrupted while taking a lock (its interrupt flag is set again). An acquiring write
+     * that was applied is undone; the message says whether it was. Release is not interrupted.
      */
     INTERRUPTED,
     /** A lock object holds something that is not a lock record this version understands. */
     CORRUPT_RECORD,
-    /** The store rejected a request for another reason (the message has its status and error code). */
-    REJECTED
+    /** The store refused a request for another reason (the message has its status and error code). */
+    REQUEST_REFUSED
   }
 
   private final Kind kind;
 
-  public S3LockException(Kind kind, String message, Throwable cause) {
+  S3LockException(Kind kind, String message, Throwable cause) {
     super(message, cause);
     this.kind = kind;
   }
 
-  public S3LockException(Kind kind, String message) {
+  S3LockException(Kind kind, String message) {
     this(kind, message, null);
   }
 
+  /** @return what went wrong */
   public Kind kind() {
     return kind;
   }

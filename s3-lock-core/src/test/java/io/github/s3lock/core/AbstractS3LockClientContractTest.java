@@ -66,9 +66,7 @@ abstract class AbstractS3LockClientContractTest {
     bucket = store().newBucket(s3A);
     nodeA = node(s3A, "node-a");
     nodeB = node(s3B, "node-b");
-    // Run both probes up front so that request counts below are those of the lock operations alone.
-    assertThat(nodeA.probe().safeForLocking()).isTrue();
-    assertThat(nodeB.probe().safeForLocking()).isTrue();
+    // The first lock runs the probe: request counts below are those of the lock operations alone.
     nodeA.tryAcquire("warm-up", later(MINUTE));
     nodeB.tryAcquire("warm-up", later(MINUTE));
     requestsA.reset();
@@ -82,8 +80,16 @@ abstract class AbstractS3LockClientContractTest {
   }
 
   private S3LockClient node(S3Client s3, String name) {
-    return S3LockClient.builder().s3Client(s3).bucket(bucket).keyPrefix("locks/").lockedBy(name).clock(clock)
-        .build();
+    return builder(s3, name).build();
+  }
+
+  private S3LockClient.Builder builder(S3Client s3, String name) {
+    return S3LockClient.builder().s3Client(s3).bucket(bucket).keyPrefix("locks/").lockedBy(name).clock(clock);
+  }
+
+  /** The operators' entry point on node B's client. */
+  private S3LockAdmin adminB() {
+    return builder(s3B, "operator").buildAdmin();
   }
 
   private Instant later(Duration d) {
@@ -100,10 +106,9 @@ abstract class AbstractS3LockClientContractTest {
 
   @Test
   void probeDetectsTheStoresDialect() {
-    ConformanceReport report = nodeA.probe();
+    ConformanceReport report = builder(s3A, "node-a").buildAdmin().probe();
     assertThat(report.problems()).isEmpty();
     assertThat(report.dialect()).contains(expectedDialect());
-    assertThat(nodeA.dialect()).isEqualTo(expectedDialect());
   }
 
   @Test
@@ -350,7 +355,7 @@ abstract class AbstractS3LockClientContractTest {
     requestsB.reset();
     S3Client tornS3 = store().newClient(requestsB, new FaultInjector().next(Fault.TORN_READ));
     S3LockClient reader = S3LockClient.builder().s3Client(tornS3).bucket(bucket).keyPrefix("locks/").clock(clock)
-        .probe(false).dialect(nodeA.dialect()).build();
+        .probe(false).dialect(expectedDialect()).build();
     assertThat(reader.read(lock)).hasValueSatisfying(r -> assertThat(r.lockedBy()).isEqualTo("node-a"));
     assertThat(requestsB.requests()).hasToString("[GET=200, GET=200]");
     tornS3.close();
@@ -400,33 +405,33 @@ abstract class AbstractS3LockClientContractTest {
     nodeA.tryAcquire(held, later(MINUTE)).orElseThrow();
     nodeB.release(nodeB.tryAcquire(free, later(MINUTE)).orElseThrow(), clock.instant());
     Instant before = Instant.now().minusSeconds(60);
-    List<LockObject> listed = nodeA.list();
+    List<LockObject> listed = builder(s3A, "node-a").buildAdmin().list();
     assertThat(listed).extracting(o -> o.record().name()).contains(held, free, "warm-up")
         .noneMatch(n -> n.startsWith(".s3-lock"));
     // S3's Last-Modified is the store's clock to the second: within a generous minute of this test's writes.
     Instant after = Instant.now().plusSeconds(60);
     assertThat(listed).filteredOn(o -> o.record().name().equals(held)).singleElement()
         .satisfies(o -> assertThat(o.lastModified()).isBetween(before, after));
-    assertThat(nodeB.readObject(held)).hasValueSatisfying(o -> {
+    assertThat(adminB().show(held)).hasValueSatisfying(o -> {
       assertThat(o.record()).isEqualTo(nodeB.read(held).orElseThrow());
       assertThat(o.lastModified()).isBetween(before, after);
     });
-    assertThat(nodeB.readObject(name("never-written"))).isEmpty();
+    assertThat(adminB().show(name("never-written"))).isEmpty();
   }
 
   @Test
   void operatorReleaseRefusesAHeldLockUnlessForcedAndNeverClobbersANewerHolder() {
     String lock = name("operator");
     Lease lease = nodeA.tryAcquire(lock, later(MINUTE)).orElseThrow();
-    assertThat(nodeB.releaseAsOperator(lock, false).result()).isEqualTo(S3LockClient.OperatorRelease.Result.HELD);
-    S3LockClient.OperatorRelease forced = nodeB.releaseAsOperator(lock, true);
-    assertThat(forced.result()).isEqualTo(S3LockClient.OperatorRelease.Result.RELEASED);
+    assertThat(adminB().forceRelease(lock, false).result()).isEqualTo(S3LockAdmin.OperatorRelease.Result.HELD);
+    S3LockAdmin.OperatorRelease forced = adminB().forceRelease(lock, true);
+    assertThat(forced.result()).isEqualTo(S3LockAdmin.OperatorRelease.Result.RELEASED);
     assertThat(forced.found().lockedBy()).isEqualTo("node-a");
     assertThat(nodeA.release(lease, clock.instant())).isFalse(); // its ETag is gone: fenced out
-    assertThat(nodeB.releaseAsOperator(lock, false).result())
-        .isEqualTo(S3LockClient.OperatorRelease.Result.ALREADY_FREE);
-    assertThat(nodeB.releaseAsOperator(name("never"), true).result())
-        .isEqualTo(S3LockClient.OperatorRelease.Result.MISSING);
+    assertThat(adminB().forceRelease(lock, false).result())
+        .isEqualTo(S3LockAdmin.OperatorRelease.Result.ALREADY_FREE);
+    assertThat(adminB().forceRelease(name("never"), true).result())
+        .isEqualTo(S3LockAdmin.OperatorRelease.Result.MISSING);
     assertThat(nodeA.tryAcquire(lock, later(MINUTE))).isPresent();
   }
 
@@ -456,7 +461,7 @@ abstract class AbstractS3LockClientContractTest {
       }
     };
     S3LockClient observed = S3LockClient.builder().s3Client(s3A).bucket(bucket).keyPrefix("locks/").clock(clock)
-        .probe(false).dialect(nodeA.dialect()).listener(listener).build();
+        .probe(false).dialect(expectedDialect()).listener(listener).build();
     String lock = name("observed");
     Lease lease = observed.tryAcquire(lock, later(Duration.ofSeconds(10))).orElseThrow();
     assertThat(observed.tryAcquire(lock, later(MINUTE))).isEmpty();
@@ -483,7 +488,7 @@ abstract class AbstractS3LockClientContractTest {
     // A clock that moves, so that the attempt's second write differs from the late one (lockedAt, token).
     S3LockClient node = S3LockClient.builder().s3Client(s3A).bucket(bucket).keyPrefix("locks/").lockedBy("node-a")
         .clock(MovableClock.followingSystemTime()).build();
-    assertThat(node.probe().safeForLocking()).isTrue();
+    assertThat(node.tryAcquire(name("warm-up"), Instant.now().plus(MINUTE))).isPresent(); // runs the probe
     String lock = name("late-create");
     faultsA.replayingWith(s3B).next(Fault.LANDS_AFTER_READ_BACK);
 
@@ -502,7 +507,7 @@ abstract class AbstractS3LockClientContractTest {
   void aTakeoverThatLandsAfterItsReadBackIsRecognisedAsOursByItsNonce() {
     S3LockClient node = S3LockClient.builder().s3Client(s3A).bucket(bucket).keyPrefix("locks/").lockedBy("node-a")
         .clock(MovableClock.followingSystemTime()).build();
-    assertThat(node.probe().safeForLocking()).isTrue();
+    assertThat(node.tryAcquire(name("warm-up"), Instant.now().plus(MINUTE))).isPresent(); // runs the probe
     String lock = name("late-takeover");
     S3LockClient other = S3LockClient.builder().s3Client(s3B).bucket(bucket).keyPrefix("locks/").lockedBy("node-b")
         .clock(MovableClock.followingSystemTime()).build();
@@ -638,7 +643,7 @@ abstract class AbstractS3LockClientContractTest {
     // From now on every GET of A answers 403 (no s3:GetObject): the object exists, the create proves it.
     S3Client denied = store().newClient(new DenyAllReads());
     S3LockClient node = S3LockClient.builder().s3Client(denied).bucket(bucket).keyPrefix("locks/")
-        .lockedBy("node-d").clock(clock).probe(false).dialect(nodeA.dialect()).build();
+        .lockedBy("node-d").clock(clock).probe(false).dialect(expectedDialect()).build();
     assertThatThrownBy(() -> node.tryAcquire(lock, later(MINUTE))).isInstanceOfSatisfying(S3LockException.class,
         e -> {
           assertThat(e.kind()).isEqualTo(S3LockException.Kind.ACCESS_DENIED);
@@ -705,7 +710,7 @@ abstract class AbstractS3LockClientContractTest {
       // One S3 client per 8 racers; each racer has its own lock client (cache), like a node.
       S3Client s3 = i % 2 == 0 ? s3A : s3B;
       nodes.add(S3LockClient.builder().s3Client(s3).bucket(bucket).keyPrefix("locks/").lockedBy("racer-" + i)
-          .clock(clock).probe(false).dialect(nodeA.dialect()).build());
+          .clock(clock).probe(false).dialect(expectedDialect()).build());
     }
     ExecutorService pool = Executors.newFixedThreadPool(racers);
     try {

@@ -32,10 +32,19 @@ import java.util.Objects;
  */
 public final class MicrometerLockListener implements LockListener {
 
+  /** Counter of lock attempts, tagged {@code lock} and {@code outcome} (acquired, held, error). */
   public static final String ATTEMPTS = "s3lock.attempts";
+  /** Timer of lock attempts, S3 requests included, tagged {@code lock} and {@code outcome}. */
   public static final String ACQUIRE_LATENCY = "s3lock.acquire.latency";
+  /** Counter of S3 requests, tagged {@code method} and {@code status}. */
   public static final String REQUESTS = "s3lock.requests";
+  /** Timer of how long leases were held, from acquisition to release, tagged {@code lock}. */
   public static final String HOLD_TIME = "s3lock.hold.time";
+  /**
+   * Counter of leases found lost (taken over or deleted) when their holder released or extended them, tagged
+   * {@code lock}. A lease that had merely expired when its holder tried to extend it is not counted: the extend
+   * then sends nothing and reports "not extended".
+   */
   public static final String LEASES_LOST = "s3lock.leases.lost";
 
   // Meter providers look a meter up by its tags (registering it the first time), without building a new
@@ -46,6 +55,7 @@ public final class MicrometerLockListener implements LockListener {
   private final Meter.MeterProvider<Timer> holdTime;
   private final Meter.MeterProvider<Counter> leasesLost;
 
+  /** @param registry where the meters are registered */
   public MicrometerLockListener(MeterRegistry registry) {
     Objects.requireNonNull(registry, "registry");
     attempts = Counter.builder(ATTEMPTS)

@@ -52,7 +52,7 @@ class BadInputTest {
     assertThat(holder.tryAcquire("report", Instant.now().plusSeconds(10))).isPresent();
     S3LockClient locks = client(memory.client(AnonymousCredentialsProvider.create(),
         new AnswerWith("GET", 403, "AccessDenied")));
-    locks.probe(); // the probe only writes; the lock attempt then reads the holder's record
+    // The probe (run by the first attempt) only writes; the attempt then reads the holder's record.
 
     assertThatThrownBy(() -> locks.tryAcquire("report", Instant.now().plusSeconds(10)))
         .isInstanceOfSatisfying(S3LockException.class,

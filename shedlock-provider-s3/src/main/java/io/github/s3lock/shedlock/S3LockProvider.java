@@ -50,51 +50,43 @@ public final class S3LockProvider implements ExtensibleLockProvider {
   /** The key prefix of the two-argument constructor and the builder's default. */
   public static final String DEFAULT_KEY_PREFIX = "shedlock/";
 
-  private final Builder config;
   private final S3LockClient client;
+  private final InstantSource clock;
+  private final LongConsumer extendRetryPause;
+  private final String description;
 
-  /** Locks in {@code bucket} under {@value #DEFAULT_KEY_PREFIX}, in client-time mode. */
+  /**
+   * Locks in {@code bucket} under {@value #DEFAULT_KEY_PREFIX}, in client-time mode.
+   *
+   * @param s3 the S3 client (region, credentials, retries as for any S3 access)
+   * @param bucket an existing, unversioned bucket
+   */
   public S3LockProvider(S3Client s3, String bucket) {
     this(builder().s3Client(s3).bucket(bucket));
   }
 
-  /** Locks in {@code bucket} under {@code keyPrefix} (e.g. {@code "shedlock/my-service/"}), client time. */
+  /**
+   * Locks in {@code bucket} under {@code keyPrefix} (e.g. {@code "shedlock/my-service/"}), client time.
+   *
+   * @param s3 the S3 client (region, credentials, retries as for any S3 access)
+   * @param bucket an existing, unversioned bucket
+   * @param keyPrefix prefix of every lock object key
+   */
   public S3LockProvider(S3Client s3, String bucket, String keyPrefix) {
     this(builder().s3Client(s3).bucket(bucket).keyPrefix(keyPrefix));
   }
 
   private S3LockProvider(Builder builder) {
-    this.config = builder.copy();
-    S3LockClient.Builder core = S3LockClient.builder()
-        .s3Client(config.s3)
-        .bucket(config.bucket)
-        .keyPrefix(config.keyPrefix)
-        .timeMode(config.timeMode)
-        // ShedLock's clock, so that lockAtMostUntil/lockAtLeastUntil (computed with it) and expiry agree, and
-        // tests that replace ClockProvider's clock move ours too. In server mode it is corrected by the offset.
-        .clock(config.clock)
-        .ticker(config.ticker)
-        .probe(config.probe)
-        .listener(config.listener);
-    if (config.lockedBy != null) {
-      core.lockedBy(config.lockedBy);
-    }
-    if (config.dialect != null) {
-      core.dialect(config.dialect);
-    }
-    if (config.expectedBucketOwner != null) {
-      core.expectedBucketOwner(config.expectedBucketOwner);
-    }
-    this.client = core.build();
+    this.client = builder.core.build();
+    this.clock = builder.clock;
+    this.extendRetryPause = builder.extendRetryPause;
+    this.description = "S3LockProvider[s3://" + client.bucket() + "/" + client.keyPrefix() + ", " + builder.timeMode
+        + " time]";
   }
 
+  /** @return a builder; {@code s3Client} and {@code bucket} are required */
   public static Builder builder() {
     return new Builder();
-  }
-
-  /** A builder with this provider's configuration, for a variation (e.g. another key prefix). */
-  public Builder toBuilder() {
-    return config.copy();
   }
 
   /**
@@ -108,7 +100,7 @@ public final class S3LockProvider implements ExtensibleLockProvider {
     Optional<Lease> lease = translated(() -> client.tryAcquire(lockConfiguration.getName(),
         lockConfiguration.getLockAtMostUntil()));
     return lease.map(l -> {
-      HeldLocks.Holding holding = HeldLocks.started(l.name(), l.token(),
+      HoldingsByThread.Holding holding = HoldingsByThread.started(l.name(), l.token(),
           lockConfiguration.getLockAtMostUntil());
       return new S3SimpleLock(lockConfiguration, l, holding, this);
     });
@@ -121,14 +113,21 @@ public final class S3LockProvider implements ExtensibleLockProvider {
    * acquisition of the same lock name; pass it with every write to a downstream system that can reject writes
    * older than the newest token it has seen. Empty outside a lock, and once the lock's {@code lockAtMostUntil}
    * has passed (it may then be someone else's): a task that finds no token should not write.
+   *
+   * @return the token, or empty when this thread holds no live lock
    */
   public static OptionalLong currentFencingToken() {
-    return HeldLocks.currentToken(null);
+    return HoldingsByThread.currentToken(null);
   }
 
-  /** Like {@link #currentFencingToken()}, for the innermost held lock named {@code lockName}. */
+  /**
+   * Like {@link #currentFencingToken()}, for the innermost held lock named {@code lockName}.
+   *
+   * @param lockName the lock name
+   * @return the token, or empty when this thread holds no live lock of that name
+   */
   public static OptionalLong currentFencingToken(String lockName) {
-    return HeldLocks.currentToken(Objects.requireNonNull(lockName, "lockName"));
+    return HoldingsByThread.currentToken(Objects.requireNonNull(lockName, "lockName"));
   }
 
   S3LockClient client() {
@@ -137,12 +136,12 @@ public final class S3LockProvider implements ExtensibleLockProvider {
 
   /** Now by this provider's local clock (ShedLock's unless a test set another), the clock of lockAtMostUntil. */
   Instant now() {
-    return config.clock.instant();
+    return clock.instant();
   }
 
   /** Waits before the next round of an extension that S3 failed; see {@link S3SimpleLock#doExtend}. */
   void pauseBeforeExtendRetry(Duration pause) {
-    config.extendRetryPause.accept(pause.toNanos());
+    extendRetryPause.accept(pause.toNanos());
   }
 
   /** The default pause: sleeps, and leaves an interrupt visible in the thread's flag for the caller to act on. */
@@ -165,7 +164,7 @@ public final class S3LockProvider implements ExtensibleLockProvider {
 
   @Override
   public String toString() {
-    return "S3LockProvider[s3://" + config.bucket + "/" + config.keyPrefix + ", " + config.timeMode + " time]";
+    return description;
   }
 
   /**
@@ -173,110 +172,123 @@ public final class S3LockProvider implements ExtensibleLockProvider {
    * else has the default named on its method.
    */
   public static final class Builder {
-    private S3Client s3;
-    private String bucket;
-    private String keyPrefix = DEFAULT_KEY_PREFIX;
-    private String lockedBy;
-    private TimeMode timeMode = TimeMode.CLIENT;
-    private boolean probe = true;
-    private StoreDialect dialect;
-    private String expectedBucketOwner;
+    // The core's configuration, with this adapter's defaults: ShedLock's clock, so that lockAtMostUntil and
+    // lockAtLeastUntil (computed with it) and expiry agree, and tests that replace ClockProvider's clock move ours
+    // too (in server time it is corrected by the store's offset).
+    private final S3LockClient.Builder core = S3LockClient.builder().keyPrefix(DEFAULT_KEY_PREFIX)
+        .clock(ClockProvider::now);
     private InstantSource clock = ClockProvider::now;
-    private LongSupplier ticker = System::nanoTime;
-    private LockListener listener = LockListener.NONE;
+    private TimeMode timeMode = TimeMode.CLIENT;
     private LongConsumer extendRetryPause = S3LockProvider::sleep;
 
     private Builder() {}
 
-    /** The client to use; configure its region, credentials and retries as for any S3 access. */
+    /**
+     * @param s3 the client to use; configure its region, credentials and retries as for any S3 access
+     * @return this builder
+     */
     public Builder s3Client(S3Client s3) {
-      this.s3 = s3;
-      return this;
-    }
-
-    /** The bucket that holds the lock objects. It must exist and must not be versioned. */
-    public Builder bucket(String bucket) {
-      this.bucket = bucket;
-      return this;
-    }
-
-    /** Prefix of every lock object key; default {@value S3LockProvider#DEFAULT_KEY_PREFIX}. */
-    public Builder keyPrefix(String keyPrefix) {
-      this.keyPrefix = keyPrefix;
-      return this;
-    }
-
-    /** Who holds a lock, written into the lock object for people to read; default: this host's name. */
-    public Builder lockedBy(String lockedBy) {
-      this.lockedBy = lockedBy;
+      core.s3Client(s3);
       return this;
     }
 
     /**
-     * Decide expiry by S3's clock (learned from the {@code Date} header) instead of this node's: nodes need
-     * no clock sync, at the price of a one-second safety margin on every expiry. Default: client time, as in
-     * ShedLock.
+     * @param bucket the bucket that holds the lock objects; it must exist and must not be versioned
+     * @return this builder
      */
-    public Builder usingServerTime() {
-      this.timeMode = TimeMode.SERVER;
+    public Builder bucket(String bucket) {
+      core.bucket(bucket);
       return this;
     }
 
-    /** Whose clock decides expiry; default {@link TimeMode#CLIENT}. */
+    /**
+     * @param keyPrefix prefix of every lock object key; default {@value S3LockProvider#DEFAULT_KEY_PREFIX}
+     * @return this builder
+     */
+    public Builder keyPrefix(String keyPrefix) {
+      core.keyPrefix(keyPrefix);
+      return this;
+    }
+
+    /**
+     * @param lockedBy who holds a lock, written into the lock object for people to read; default: this host's
+     *     name
+     * @return this builder
+     */
+    public Builder lockedBy(String lockedBy) {
+      core.lockedBy(lockedBy);
+      return this;
+    }
+
+    /**
+     * @param timeMode whose clock decides expiry; default {@link TimeMode#CLIENT}, as in ShedLock.
+     *     {@link TimeMode#SERVER} uses S3's clock (from the {@code Date} header): nodes need no clock sync, at the
+     *     price of about one second of safety margin on every expiry
+     * @return this builder
+     */
     public Builder timeMode(TimeMode timeMode) {
+      core.timeMode(timeMode);
       this.timeMode = timeMode;
       return this;
     }
 
     /**
-     * Whether to check, once before the first lock, that the store honours conditional writes and in which
-     * dialect (default true, a few requests per provider). Turn it off only for a store known to conform, and
-     * then set {@link #dialect} if it is not AWS S3.
+     * @param probe whether to check, once before the first lock, that the store honours conditional writes and in
+     *     which dialect (default true, a few requests per provider). Turn it off only for a store known to
+     *     conform, and then set {@link #dialect} if it is not AWS S3
+     * @return this builder
      */
     public Builder probe(boolean probe) {
-      this.probe = probe;
+      core.probe(probe);
       return this;
     }
 
     /**
-     * The store's dialect when the probe is off (e.g. {@link StoreDialect#RADOSGW_16}); default
-     * {@link StoreDialect#AWS}. The probe's finding overrides it.
+     * @param dialect the store's dialect when the probe is off (e.g. {@link StoreDialect#RADOSGW_16}); default
+     *     {@link StoreDialect#AWS}. The probe's finding overrides it
+     * @return this builder
      */
     public Builder dialect(StoreDialect dialect) {
-      this.dialect = dialect;
-      return this;
-    }
-
-    /** The AWS account id that must own the bucket; default: not checked. */
-    public Builder expectedBucketOwner(String accountId) {
-      this.expectedBucketOwner = accountId;
+      core.dialect(dialect);
       return this;
     }
 
     /**
-     * Told about every lock attempt, S3 request, release and lost lease, e.g. s3-lock-micrometer's
-     * {@code MicrometerLockListener}; default {@link LockListener#NONE}.
+     * @param accountId the AWS account id that must own the bucket; default: not checked
+     * @return this builder
+     */
+    public Builder expectedBucketOwner(String accountId) {
+      core.expectedBucketOwner(accountId);
+      return this;
+    }
+
+    /**
+     * @param listener told about every lock attempt, S3 request, release and lost lease, e.g. s3-lock-micrometer's
+     *     {@code MicrometerLockListener}; default {@link LockListener#NONE}. A listener that throws cannot change
+     *     a lock's outcome
+     * @return this builder
      */
     public Builder listener(LockListener listener) {
-      this.listener = listener;
+      core.listener(listener);
       return this;
     }
 
     /** The local clock; tests only (nodes with skewed clocks). Default: ShedLock's {@link ClockProvider}. */
     Builder clock(InstantSource clock) {
+      core.clock(clock);
       this.clock = clock;
       return this;
     }
 
     /** The monotonic clock (nanoseconds); tests and simulations only. Default: {@code System::nanoTime}. */
     Builder ticker(LongSupplier ticker) {
-      this.ticker = ticker;
+      core.ticker(ticker);
       return this;
     }
 
     /**
-     * How to wait, in nanoseconds, between the rounds of an extension while S3 is unavailable; simulations only
-     * (virtual time). It must return early with the interrupt flag set when interrupted. Default: a sleep.
+     * How a failed extension waits before trying again (see {@link S3SimpleLock#doExtend}); tests and simulations
+     * only. Default: sleeps, restoring the interrupt flag when interrupted.
      */
     Builder extendRetryPause(LongConsumer pauseNanos) {
       this.extendRetryPause = Objects.requireNonNull(pauseNanos, "extendRetryPause");
@@ -284,28 +296,12 @@ public final class S3LockProvider implements ExtensibleLockProvider {
     }
 
     /**
+     * @return the provider
      * @throws IllegalStateException when {@code s3Client} or {@code bucket} is missing or {@code lockedBy} is
      *     blank
      */
     public S3LockProvider build() {
       return new S3LockProvider(this);
-    }
-
-    private Builder copy() {
-      Builder b = new Builder();
-      b.s3 = s3;
-      b.bucket = bucket;
-      b.keyPrefix = keyPrefix;
-      b.lockedBy = lockedBy;
-      b.timeMode = timeMode;
-      b.probe = probe;
-      b.dialect = dialect;
-      b.expectedBucketOwner = expectedBucketOwner;
-      b.clock = clock;
-      b.ticker = ticker;
-      b.listener = listener;
-      b.extendRetryPause = extendRetryPause;
-      return b;
     }
   }
 }

@@ -26,10 +26,10 @@ final class S3SimpleLock extends AbstractSimpleLock {
   private static final Duration MAX_PAUSE = Duration.ofSeconds(2);
 
   private final Lease lease;
-  private final HeldLocks.Holding holding;
+  private final HoldingsByThread.Holding holding;
   private final S3LockProvider provider;
 
-  S3SimpleLock(LockConfiguration configuration, Lease lease, HeldLocks.Holding holding, S3LockProvider provider) {
+  S3SimpleLock(LockConfiguration configuration, Lease lease, HoldingsByThread.Holding holding, S3LockProvider provider) {
     super(configuration);
     this.lease = lease;
     this.holding = holding;
@@ -45,7 +45,7 @@ final class S3SimpleLock extends AbstractSimpleLock {
     try {
       S3LockProvider.translated(() -> provider.client().release(lease, lockConfiguration.getUnlockTime()));
     } finally {
-      HeldLocks.ended(holding);
+      HoldingsByThread.ended(holding);
     }
   }
 
@@ -75,7 +75,7 @@ final class S3SimpleLock extends AbstractSimpleLock {
             warnNotExtended("S3 failed every extension until the lease was gone", lastFailure);
           }
           // The lock is no longer ours: its token must stop fencing writes made "under" it.
-          HeldLocks.ended(holding);
+          HoldingsByThread.ended(holding);
           return Optional.empty();
         }
         holding.extendedUntil(newConfiguration.getLockAtMostUntil());
@@ -89,7 +89,7 @@ final class S3SimpleLock extends AbstractSimpleLock {
       Duration remaining = Duration.between(provider.now(), lockConfiguration.getLockAtMostUntil());
       if (remaining.isNegative() || remaining.isZero()) {
         warnNotExtended("S3 failed every extension until the lease was gone", lastFailure);
-        HeldLocks.ended(holding);
+        HoldingsByThread.ended(holding);
         return Optional.empty();
       }
       Duration thisPause = shorter(pause, remaining);

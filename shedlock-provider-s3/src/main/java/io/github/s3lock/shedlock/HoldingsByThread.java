@@ -17,7 +17,7 @@ import net.javacrumbs.shedlock.core.ClockProvider;
  * A holding also ends at its {@code lockAtMostUntil}: past it the lock is no longer ours (another node may hold
  * it with a larger token), and a lock that was never unlocked must not leave a token on a pooled thread.
  */
-final class HeldLocks {
+final class HoldingsByThread {
 
   private static final ThreadLocal<Deque<Holding>> HELD = ThreadLocal.withInitial(ArrayDeque::new);
 
@@ -43,7 +43,7 @@ final class HeldLocks {
     }
   }
 
-  private HeldLocks() {}
+  private HoldingsByThread() {}
 
   static Holding started(String name, long token, Instant lockAtMostUntil) {
     Holding holding = new Holding(name, token, lockAtMostUntil);

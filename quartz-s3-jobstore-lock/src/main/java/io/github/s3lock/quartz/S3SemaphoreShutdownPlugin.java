@@ -1,0 +1,63 @@
+package io.github.s3lock.quartz;
+
+import java.lang.ref.WeakReference;
+import org.quartz.Scheduler;
+import org.quartz.SchedulerException;
+import org.quartz.listeners.SchedulerListenerSupport;
+import org.quartz.spi.ClassLoadHelper;
+import org.quartz.spi.SchedulerPlugin;
+
+/**
+ * Closes the S3 client that {@link S3Semaphore} built from its properties, and ends its renewal threads, when the
+ * scheduler has shut down. Configure it next to the lock handler:
+ * {@code org.quartz.plugin.s3Semaphore.class = io.github.s3lock.quartz.S3SemaphoreShutdownPlugin}.
+ *
+ * <p>Why a plugin: Quartz 2.5.2 tells a lock handler nothing at shutdown. {@code Semaphore} has no lifecycle method,
+ * and {@code JobStoreSupport.shutdown()} stops its misfire and cluster threads and its data source but never looks at
+ * its lock handler. A plugin is what Quartz offers for work at shutdown, configured by properties (also under
+ * Spring Boot's {@code spring.quartz.properties.}). Its own {@code shutdown()} is too early, though:
+ * {@code QuartzScheduler.shutdown} calls the plugins before the job store, whose misfire and cluster threads may
+ * still take a lock. So the plugin registers a {@code SchedulerListener}, whose {@code schedulerShutdown()} comes
+ * after the job store has stopped them.
+ *
+ * <p>Quartz gives a plugin the scheduler but no way to its job store's lock handler. {@code StdSchedulerFactory}
+ * builds the lock handler and then, in the same call on the same thread, initializes the plugins: so each
+ * {@link S3Semaphore} leaves itself here for the current thread, and the plugin takes the one its scheduler built.
+ */
+public class S3SemaphoreShutdownPlugin implements SchedulerPlugin {
+
+  // Weak: a semaphore built without this plugin must not be kept alive by the thread that built it.
+  private static final ThreadLocal<WeakReference<S3Semaphore>> BUILT_ON_THIS_THREAD = new ThreadLocal<>();
+
+  /** Called by every {@link S3Semaphore} constructor. */
+  static void built(S3Semaphore semaphore) {
+    BUILT_ON_THIS_THREAD.set(new WeakReference<>(semaphore));
+  }
+
+  @Override
+  public void initialize(String name, Scheduler scheduler, ClassLoadHelper loadHelper) throws SchedulerException {
+    WeakReference<S3Semaphore> last = BUILT_ON_THIS_THREAD.get();
+    BUILT_ON_THIS_THREAD.remove();
+    S3Semaphore semaphore = last == null ? null : last.get();
+    // The name tells a semaphore of an earlier scheduler built on this thread from this scheduler's own.
+    if (semaphore == null || !semaphore.schedName().equals(scheduler.getSchedulerName())) {
+      throw new SchedulerException("org.quartz.plugin." + name + " (" + getClass().getName() + "): scheduler '"
+          + scheduler.getSchedulerName() + "' has no " + S3Semaphore.class.getName() + " lock handler built with"
+          + " it (org.quartz.jobStore.lockHandler.class)");
+    }
+    scheduler.getListenerManager().addSchedulerListener(new SchedulerListenerSupport() {
+      @Override
+      public void schedulerShutdown() {
+        semaphore.close();
+      }
+    });
+  }
+
+  @Override
+  public void start() {}
+
+  @Override
+  public void shutdown() {
+    // Too early: see the class comment. The listener closes the lock handler.
+  }
+}
