@@ -2,6 +2,7 @@ package io.github.s3lock.simulation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.s3lock.core.CoreTestHooks;
 import io.github.s3lock.core.S3LockException;
 import io.github.s3lock.simulation.History.Call;
 import io.github.s3lock.simulation.History.Holding;
@@ -146,7 +147,7 @@ class CheckerTest {
     history.interruptedBefore(release);
     time.at(2.0);
     history.interruptFlag(release, true);
-    history.threw(release, new S3LockException(S3LockException.Kind.INTERRUPTED, "Interrupted during PUT s3://"
+    history.threw(release, CoreTestHooks.exception(S3LockException.Kind.INTERRUPTED, "Interrupted during PUT s3://"
         + Simulation.BUCKET + "/locks/" + LOCK));
 
     assertThat(reported("interrupted release", check())).singleElement().asString().startsWith("(d)")
@@ -196,7 +197,7 @@ class CheckerTest {
     Call extend = history.beginKeepAlive(1, LOCK);
     history.extending(holding, extend);
     time.at(at + 0.1);
-    history.threw(extend, new S3LockException(S3LockException.Kind.UNAVAILABLE, "GET s3://" + Simulation.BUCKET
+    history.threw(extend, CoreTestHooks.exception(S3LockException.Kind.UNAVAILABLE, "GET s3://" + Simulation.BUCKET
         + "/locks/" + LOCK + " kept failing (503 SlowDown)"));
   }
 
