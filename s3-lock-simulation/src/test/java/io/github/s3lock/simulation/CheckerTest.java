@@ -16,25 +16,54 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The checker against small hand-made histories, one per fault class: the violation that the old code produced in
- * the simulation (quoted with its seed and the commit it ran on) rebuilt as a minimal history, so that the checker
- * keeps catching it after the fix made it disappear from the runs; and next to it the legitimate case that must
- * pass. Client time, clock bound 250 ms, one lock.
+ * the simulation (quoted with the commit it ran on and the run that replays it, this module's code on that core)
+ * rebuilt as a minimal history, so that the checker keeps catching it after the fix made it disappear from the
+ * runs; and next to it the legitimate case that must pass. Client time, clock bound 250 ms, one lock.
  */
 class CheckerTest {
 
   private static final String LOCK = "job-1";
   private static final long BOUND = Timeline.millis(250);
 
+  /** What the old code did in the simulation: the commit, the run that replays it, the violation. */
+  static final String OLD_LATE_LANDING =
+      "core 640af59, -Dsimulation.replay=LATE_LANDING_WRITES,client,3,1: (d) ACQUIRE#5160(node 0, job-1, "
+      + "1342.626s..1344.713s -> NEGATIVE) reported failure, but its own write (token 448) was applied and is "
+      + "still current: a stranded lock";
+
+  static final String OLD_DELETION =
+      "core 640af59, -Dsimulation.replay=DELETED_OBJECTS,server,3,-5486670400631094880: (b) fencing token of "
+      + "'job-1' did not grow across a deletion: acquisition at 30.518s (ACQUIRE#146(node 1, job-1, "
+      + "30.516s..30.522s -> SUCCESS)) got token 1 after token 8; the object was deleted at 29.321s, its last "
+      + "acquisition was at 26.156s";
+
+  static final String OLD_LISTENER =
+      "core 640af59, -Dsimulation.replay=MAIN,client,3,-7757783417717180964: (d) ACQUIRE#1297(node 3, job-2, "
+      + "310.232s..310.260s -> THREW io.github.s3lock.simulation.ListenerFailure: simulated: the listener failed "
+      + "in attempted(job-2, ACQUIRED)) threw, but its own write (token 91) was applied and is still current, "
+      + "held until 315.451s: a stranded lock; and (e) ACQUIRE#13(node 1, job-0, 3.920s..3.949s -> THREW "
+      + "...ListenerFailure ...) threw the listener's exception";
+
+  static final String OLD_INTERRUPT =
+      "core 640af59, -Dsimulation.replay=INTERRUPTS,client,3,2977067601388581247: (d) RELEASE#4996(node 1, "
+      + "job-0, 1251.282s..1251.294s -> THREW io.github.s3lock.core.S3LockException: Interrupted during PUT "
+      + "s3://sim-bucket/locks/job-0; if the write was applied, the lock frees itself at its lockUntil) wrote "
+      + "nothing, without a store fault: the lock stays held by its holder until 1252.084s";
+
+  static final String OLD_KEEP_ALIVE =
+      "provider 640af59, -Dsimulation.replay=KEEP_ALIVE_UNDER_BURSTS,client,3,-6248184525168254787: (f) "
+      + "EXTEND(keep-alive)#53(node 4, job-2, 15.202s..15.321s -> THREW "
+      + "net.javacrumbs.shedlock.support.LockException: GET s3://sim-bucket/locks/job-2 kept failing (503 "
+      + "SlowDown) after the SDK's retries: Please reduce your request rate.) gave up while its lease was still "
+      + "valid (until 18.096s) and nobody else had written the object";
+
   private final ManualTime time = new ManualTime();
   private final History history = new History(time);
   private final List<InMemoryS3.AppliedWrite> writes = new ArrayList<>();
 
   /**
-   * Late-landing writes. Old code (640af59, ScratchTest-style run: client time, 3 locks, seed 1, 10% of writes
-   * landing late, no other hazards): "(d) ACQUIRE#5160(node 0, job-1, 1342.626s..1344.713s -> NEGATIVE) reported
-   * failure, but its own write (token 448) was applied and is still current: a stranded lock". Its first write
-   * landed after its read-back; its next write met it (412), and the old code did not recognise its own nonce in
-   * a record that differed from the one just sent.
+   * Late-landing writes: the old code's first write landed after its read-back; its next write met it (412), and it
+   * did not recognise its own nonce in a record that differed from the one just sent. See {@link #OLD_LATE_LANDING}.
    */
   @Test
   void aLateWriteThatItsCallDidNotRecogniseIsAStrandedLock() {
@@ -42,7 +71,7 @@ class CheckerTest {
     write(InMemoryS3.WriteKind.LATE_PUT, 3.0, acquire, "a", 448, 10.0);
     end(acquire, 3.5, Outcome.NEGATIVE);
 
-    assertThat(reported("late-landing write", check())).singleElement().asString().startsWith("(d)")
+    assertThat(reported("late-landing write", OLD_LATE_LANDING, check())).singleElement().asString().startsWith("(d)")
         .contains("stranded lock");
   }
 
@@ -61,10 +90,8 @@ class CheckerTest {
   }
 
   /**
-   * Deleted lock objects and cold nodes. Old code (640af59, main runs, base seed 20261203, run seed
-   * -7757783417717180964, client time): "(b) fencing token of 'job-1' did not grow across a deletion: acquisition
-   * at 1474.767s (ACQUIRE#6371(node 1, ...)) got token 1 after token 431; the object was deleted at 1473.971s, its
-   * last acquisition was at 1456.135s": a restarted node started again from 1.
+   * Deleted lock objects and cold nodes: a restarted node started tokens again from 1, warm ones continued from a
+   * stale cache ("got token 3 after token 4"). See {@link #OLD_DELETION}.
    */
   @Test
   void aColdNodeThatStartsTokensAgainAfterADeletionBreaksFencing() {
@@ -72,8 +99,8 @@ class CheckerTest {
     delete(25.0);
     acquired(1, 30.0, "b", 1, 40.0);
 
-    assertThat(reported("cold node after a deletion", check())).singleElement().asString().startsWith("(b)")
-        .contains("across a deletion");
+    assertThat(reported("cold node after a deletion", OLD_DELETION, check())).singleElement().asString()
+        .startsWith("(b)").contains("across a deletion");
   }
 
   /** The token rule cannot order a re-creation within the clocks' difference of the last acquisition: exempt. */
@@ -111,16 +138,11 @@ class CheckerTest {
     workEnded(second, 6.0);
     workEnded(first, 8.0);
 
-    assertThat(reported("holders of a lock nobody deleted", check())).singleElement().asString()
+    assertThat(reported("holders of a lock nobody deleted", null, check())).singleElement().asString()
         .startsWith("(a) two holders");
   }
 
-  /**
-   * Throwing listeners. Old code (640af59, main runs, run seed -7757783417717180964, client time): "(e)
-   * ACQUIRE#13(node 1, job-0, ...) threw the listener's exception" and "(d) ACQUIRE#1297(node 3, job-2, 310.232s..
-   * 310.260s -> THREW ...ListenerFailure: simulated: the listener failed in attempted(job-2, ACQUIRED)) threw, but
-   * its own write (token 91) was applied and is still current, held until 315.451s: a stranded lock".
-   */
+  /** Throwing listeners: see {@link #OLD_LISTENER}. */
   @Test
   void aListenerExceptionThatEscapesAndStrandsTheLockIsCaughtTwice() {
     Call acquire = begin(1, Kind.ACQUIRE, 1.0);
@@ -128,16 +150,12 @@ class CheckerTest {
     time.at(1.02);
     history.threw(acquire, new ListenerFailure("attempted(job-1, ACQUIRED)"));
 
-    assertThat(reported("listener exception escapes", check())).hasSize(2)
+    assertThat(reported("listener exception escapes", OLD_LISTENER, check())).hasSize(2)
         .anyMatch(v -> v.startsWith("(e)") && v.contains("listener's exception"))
         .anyMatch(v -> v.startsWith("(d)") && v.contains("stranded lock"));
   }
 
-  /**
-   * Interrupts. Old code (640af59, main runs, run seed -7757783417717180964, client time): "(d) RELEASE#974(node 0,
-   * job-2, 226.673s..226.673s -> THREW ...LockException: Interrupted during PUT s3://sim-bucket/locks/job-2; ...)
-   * wrote nothing, without a store fault: the lock stays held by its holder until 229.151s".
-   */
+  /** Interrupts: a release on an interrupted thread was aborted by the SDK. See {@link #OLD_INTERRUPT}. */
   @Test
   void aReleaseOnAnInterruptedThreadThatWritesNothingLeavesTheLockHeld() {
     Holding holding = history.holding(acquired(1, 1.0, "a", 7, 10.0));
@@ -150,7 +168,7 @@ class CheckerTest {
     history.threw(release, CoreTestHooks.exception(S3LockException.Kind.INTERRUPTED, "Interrupted during PUT s3://"
         + Simulation.BUCKET + "/locks/" + LOCK));
 
-    assertThat(reported("interrupted release", check())).singleElement().asString().startsWith("(d)")
+    assertThat(reported("interrupted release", OLD_INTERRUPT, check())).singleElement().asString().startsWith("(d)")
         .contains("wrote nothing");
   }
 
@@ -163,22 +181,17 @@ class CheckerTest {
     history.interruptFlag(acquire, false);
     history.end(acquire, Outcome.NEGATIVE);
 
-    assertThat(reported("interrupt flag cleared", check())).singleElement().asString().startsWith("(e)")
+    assertThat(reported("interrupt flag cleared", null, check())).singleElement().asString().startsWith("(e)")
         .contains("flag cleared");
   }
 
-  /**
-   * Keep-alive. Old provider (640af59, negative control 5 of SimulationTest, base seed 20261203): "(f)
-   * EXTEND(keep-alive)#616(node 1, job-0, 162.066s..162.180s -> THREW ...S3LockException: GET
-   * s3://sim-bucket/locks/job-0 kept failing (503 SlowDown) after the SDK's retries ...) gave up while its lease
-   * was still valid (until 164.238s) and nobody else had written the object".
-   */
+  /** Keep-alive: the old provider threw after three failed writes. See {@link #OLD_KEEP_ALIVE}. */
   @Test
   void aKeepAliveThatGivesUpWhileItsLeaseIsValidIsCaught() {
     Holding holding = history.holding(acquired(1, 1.0, "a", 7, 10.0));
     keepAliveThrew(holding, 5.0);
 
-    assertThat(reported("keep-alive gives up", check())).singleElement().asString().startsWith("(f)");
+    assertThat(reported("keep-alive gives up", OLD_KEEP_ALIVE, check())).singleElement().asString().startsWith("(f)");
   }
 
   @Test
@@ -237,10 +250,14 @@ class CheckerTest {
         Calls.NONE, new byte[0], null, InMemoryS3.WriteKind.DELETE));
   }
 
-  /** Puts what the checker said about a negative control into the report; returns its violations. */
-  private static List<String> reported(String control, Checker.Verdict verdict) {
+  /**
+   * Puts a negative control into the report: what the old code did (if quoted) and what the checker says about its
+   * hand-made history. Returns the checker's violations.
+   */
+  private static List<String> reported(String control, String oldCode, Checker.Verdict verdict) {
+    String found = verdict.violations().isEmpty() ? "nothing" : String.join("\n  ", verdict.violations());
     Report.section("negative control 6 (hand-made history) " + control,
-        verdict.violations().isEmpty() ? "nothing found" : String.join("\n", verdict.violations()));
+        (oldCode == null ? "" : "old code: " + oldCode + "\n") + "checker on the history:\n  " + found);
     return verdict.violations();
   }
 

@@ -21,7 +21,8 @@ import java.util.Set;
  * <p>This store exists only for the simulation and fault injection: it is the one S3 stand-in whose answers
  * the protocol tests trust, because it is small enough to read, and it records every applied write for the
  * checker: PUTs, PUTs that land after their client gave up ({@link #handleLate}), and DELETEs (an operator's or
- * a lifecycle rule's, {@link #deleteObject}). Protocol behaviour on real servers is tested against S3Mock (serialized) and Ceph radosgw.
+ * a lifecycle rule's, {@link #deleteObject}). Protocol behaviour on real servers is tested against S3Mock
+ * (serialized) and Ceph radosgw.
  *
  * <p>Two deliberately broken modes prove that the checker can fail: {@link Broken#IGNORE_CONDITIONS} (a store
  * that accepts the condition headers and ignores them) and {@link Broken#CHECK_THEN_WRITE} (the condition is

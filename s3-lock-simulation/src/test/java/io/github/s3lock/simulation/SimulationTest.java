@@ -72,7 +72,8 @@ class SimulationTest {
 
   /**
    * One fault class at a time, at a rate far above the main runs' (whose modest rates rarely hit the narrow
-   * windows that matter, such as a late write landing between a read-back and the next write), in both time modes.
+   * windows that matter, such as a late write landing between a read-back and the next write), the other node and
+   * operator faults off, the store's usual faults around it; in both time modes.
    */
   enum Focus {
     LATE_LANDING_WRITES(c -> c.with(Simulation.Hazards.NONE).with(c.rates().withLateLandings(0.1))),
@@ -128,8 +129,8 @@ class SimulationTest {
     if (!run[0].equals("MAIN")) {
       config = Focus.valueOf(run[0]).shape.apply(config);
     }
-    List<String> violations = control("0 replay " + String.join(",", run), Simulation.run(Long.parseLong(run[3]),
-        config));
+    List<String> violations = control("0 replay " + String.join(",", run), null,
+        Simulation.run(Long.parseLong(run[3]), config));
     assertThat(violations).isEmpty();
   }
 
@@ -143,7 +144,7 @@ class SimulationTest {
   void theCheckerCatchesAStoreThatIgnoresConditionalWrites() {
     Simulation.Result result = Simulation.run(BASE_SEED,
         Simulation.Config.clientTime(3, 600).broken(InMemoryS3.Broken.IGNORE_CONDITIONS));
-    List<String> violations = control("2 store ignores conditional writes", result);
+    List<String> violations = control("2 store ignores conditional writes", null, result);
     assertThat(violations).as("seed %d", BASE_SEED)
         .anyMatch(v -> v.startsWith("(a)")).anyMatch(v -> v.startsWith("(b)"));
   }
@@ -152,23 +153,28 @@ class SimulationTest {
   void theCheckerCatchesAStoreThatChecksConditionsBeforeWritingNonAtomically() {
     Simulation.Result result = Simulation.run(BASE_SEED,
         Simulation.Config.clientTime(3, 1800).broken(InMemoryS3.Broken.CHECK_THEN_WRITE));
-    List<String> violations = control("3 store checks conditions before writing", result);
+    List<String> violations = control("3 store checks conditions before writing", null, result);
     assertThat(violations).as("seed %d", BASE_SEED).anyMatch(v -> v.startsWith("(a)"));
   }
+
+  /** What the real pre-fix StoreClock did in the simulation: the commit, the run that replays it, the violation. */
+  static final String OLD_STORE_CLOCK =
+      "core f9f7870 (before 640af59; no ticker), -Dsimulation.replay=WALL_CLOCK_STEPS,server,3,-2293248644406171799:"
+      + " 21 like (a) two holders of 'job-1': ACQUIRE#602(node 0, job-1, 126.037s..126.561s -> SUCCESS) worked"
+      + " until 130.608s, ACQUIRE#623(node 1, job-1, 130.311s..130.365s -> SUCCESS) started at 130.365s";
 
   /**
    * Wall-clock steps against server-time bounds carried on the wall clock (StoreClock before 640af59): a step
    * forward moves the lower bound of the store's clock ahead of the truth, and a contender takes a held lock. The
-   * same runs on the real pre-fix core (f9f7870; server time, 3 locks, 1800 s, only clock steps at 20 per node-hour,
-   * seed 2) found "(a) two holders of 'job-1': ACQUIRE#5261(node 0, job-1, 1112.901s..1112.960s -> SUCCESS)
-   * worked until 1117.438s, ACQUIRE#5271(node 2, job-1, 1116.210s..1116.270s -> SUCCESS) started at 1116.270s".
+   * real pre-fix core did so too: {@link #OLD_STORE_CLOCK}.
    */
   @Test
   void theCheckerCatchesStoreTimeBoundsCarriedOnASteppingWallClock() {
     Simulation.Hazards steps = new Simulation.Hazards(0, 120, 10_000, 0, 0, 0);
     Simulation.Result result = Simulation.run(BASE_SEED, Simulation.Config.serverTime(3, 1800).with(steps)
         .with(Simulation.OldBehaviour.STORE_CLOCK_ON_WALL_CLOCK));
-    List<String> violations = control("4 server-time bounds on the wall clock, clocks stepping", result);
+    List<String> violations = control("4 server-time bounds on the wall clock, clocks stepping", OLD_STORE_CLOCK,
+        result);
     assertThat(violations).as("seed %d", BASE_SEED).anyMatch(v -> v.startsWith("(a)"));
   }
 
@@ -179,15 +185,20 @@ class SimulationTest {
     Simulation.Config config = Simulation.Config.clientTime(3, 1800).with(keepAlive)
         .with(Simulation.OldBehaviour.KEEP_ALIVE_GIVES_UP_ON_ERROR);
     Simulation.Result result = Simulation.run(BASE_SEED, config.with(config.rates().withBursts(0.002)));
-    List<String> violations = control("5 keep-alive gives up on the first failed extension", result);
+    List<String> violations = control("5 keep-alive gives up on the first failed extension",
+        CheckerTest.OLD_KEEP_ALIVE, result);
     assertThat(violations).as("seed %d", BASE_SEED).anyMatch(v -> v.startsWith("(f)"));
   }
 
-  /** Reports what a negative control found (its first violation of each condition) and returns the violations. */
-  private static List<String> control(String title, Simulation.Result result) {
+  /**
+   * Reports what a negative control found (its first violation of each condition), after what the old code it
+   * puts back did (if quoted), and returns the violations.
+   */
+  private static List<String> control(String title, String oldCode, Simulation.Result result) {
     Checker.Verdict v = result.verdict();
-    StringBuilder s = new StringBuilder(String.format("seed %d, %s time, %d lock cycles: %d violations %s%n",
-        result.seed(), result.config().serverTime() ? "server" : "client", v.attempts(), v.violationCount(),
+    StringBuilder s = new StringBuilder(oldCode == null ? "" : "old code: " + oldCode + "\n");
+    s.append(String.format("seed %d, %s time, %d lock cycles: %d violations %s%n", result.seed(),
+        result.config().serverTime() ? "server" : "client", v.attempts(), v.violationCount(),
         v.violationsByCondition()));
     Map<Character, String> first = new TreeMap<>();
     v.violations().forEach(text -> first.putIfAbsent(text.charAt(1), text));
