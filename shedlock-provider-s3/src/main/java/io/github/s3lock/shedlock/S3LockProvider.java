@@ -51,7 +51,6 @@ public final class S3LockProvider implements ExtensibleLockProvider {
   public static final String DEFAULT_KEY_PREFIX = "shedlock/";
 
   private final S3LockClient client;
-  private final InstantSource clock;
   private final LongConsumer extendRetryPause;
   private final String description;
 
@@ -78,7 +77,6 @@ public final class S3LockProvider implements ExtensibleLockProvider {
 
   private S3LockProvider(Builder builder) {
     this.client = builder.core.build();
-    this.clock = builder.clock;
     this.extendRetryPause = builder.extendRetryPause;
     this.description = "S3LockProvider[s3://" + client.bucket() + "/" + client.keyPrefix() + ", " + builder.timeMode
         + " time]";
@@ -134,11 +132,6 @@ public final class S3LockProvider implements ExtensibleLockProvider {
     return client;
   }
 
-  /** Now by this provider's local clock (ShedLock's unless a test set another), the clock of lockAtMostUntil. */
-  Instant now() {
-    return clock.instant();
-  }
-
   /** Waits before the next round of an extension that S3 failed; see {@link S3SimpleLock#doExtend}. */
   void pauseBeforeExtendRetry(Duration pause) {
     extendRetryPause.accept(pause.toNanos());
@@ -177,7 +170,6 @@ public final class S3LockProvider implements ExtensibleLockProvider {
     // too (in server time it is corrected by the store's offset).
     private final S3LockClient.Builder core = S3LockClient.builder().keyPrefix(DEFAULT_KEY_PREFIX)
         .clock(ClockProvider::now);
-    private InstantSource clock = ClockProvider::now;
     private TimeMode timeMode = TimeMode.CLIENT;
     private LongConsumer extendRetryPause = S3LockProvider::sleep;
 
@@ -276,7 +268,6 @@ public final class S3LockProvider implements ExtensibleLockProvider {
     /** The local clock; tests only (nodes with skewed clocks). Default: ShedLock's {@link ClockProvider}. */
     Builder clock(InstantSource clock) {
       core.clock(clock);
-      this.clock = clock;
       return this;
     }
 

@@ -86,7 +86,8 @@ final class S3SimpleLock extends AbstractSimpleLock {
         }
         lastFailure = e;
       }
-      Duration remaining = Duration.between(provider.now(), lockConfiguration.getLockAtMostUntil());
+      // Judged as the core judges the lease (in server time by the store's clock, not the wall clock, which can step).
+      Duration remaining = provider.client().timeLeft(lease);
       if (remaining.isNegative() || remaining.isZero()) {
         warnNotExtended("S3 failed every extension until the lease was gone", lastFailure);
         HoldingsByThread.ended(holding);
