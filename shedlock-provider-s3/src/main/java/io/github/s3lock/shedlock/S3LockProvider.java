@@ -52,6 +52,7 @@ public final class S3LockProvider implements ExtensibleLockProvider {
 
   private final S3LockClient client;
   private final LongConsumer extendRetryPause;
+  private final InstantSource clock;
   private final String description;
 
   /**
@@ -78,6 +79,7 @@ public final class S3LockProvider implements ExtensibleLockProvider {
   private S3LockProvider(Builder builder) {
     this.client = builder.core.build();
     this.extendRetryPause = builder.extendRetryPause;
+    this.clock = builder.clock;
     this.description = "S3LockProvider[s3://" + client.bucket() + "/" + client.keyPrefix() + ", " + builder.timeMode
         + " time]";
   }
@@ -132,6 +134,11 @@ public final class S3LockProvider implements ExtensibleLockProvider {
     return client;
   }
 
+  /** Now by this provider's local clock (ShedLock's unless a test set another), the clock of lockAtMostUntil. */
+  Instant now() {
+    return clock.instant();
+  }
+
   /** Waits before the next round of an extension that S3 failed; see {@link S3SimpleLock#doExtend}. */
   void pauseBeforeExtendRetry(Duration pause) {
     extendRetryPause.accept(pause.toNanos());
@@ -170,6 +177,7 @@ public final class S3LockProvider implements ExtensibleLockProvider {
     // too (in server time it is corrected by the store's offset).
     private final S3LockClient.Builder core = S3LockClient.builder().keyPrefix(DEFAULT_KEY_PREFIX)
         .clock(ClockProvider::now);
+    private InstantSource clock = ClockProvider::now;
     private TimeMode timeMode = TimeMode.CLIENT;
     private LongConsumer extendRetryPause = S3LockProvider::sleep;
 
@@ -268,6 +276,7 @@ public final class S3LockProvider implements ExtensibleLockProvider {
     /** The local clock; tests only (nodes with skewed clocks). Default: ShedLock's {@link ClockProvider}. */
     Builder clock(InstantSource clock) {
       core.clock(clock);
+      this.clock = clock;
       return this;
     }
 
