@@ -281,12 +281,15 @@ final class HeldLeases {
     }
     LocalLock.Hold hold;
     try {
-      // Fair: fails while a section runs or waits, and that section uses the lease; its end checks again.
+      // Fair: fails while a section runs or waits for the lock, and that section uses the lease.
       hold = slot.local.tryLock(0);
     } catch (InterruptedException e) {
       return; // The renewer is being shut down (stopRenewing: a crash); the lease runs out by itself.
     }
     if (hold == null) {
+      // Look again later rather than rely on that section's end: a waiter that gives up (its acquireTimeoutMillis)
+      // has no end, and the lease would stay kept, renewed, and of no use to anyone.
+      scheduleIdleCheck(slot, MILLISECONDS.toNanos(settings.affinityIdleMillis));
       return;
     }
     try {
@@ -309,12 +312,22 @@ final class HeldLeases {
       if (wait <= 0) {
         return true;
       }
-      try {
-        slot.turn.idleCheck = slot.renewer.schedule(() -> idleCheck(slot), wait, NANOSECONDS);
-      } catch (RejectedExecutionException e) {
-        // Shutting down: close() hands it back.
-      }
+      scheduleIdleCheck(slot, wait);
       return false;
+    }
+  }
+
+  /** Schedules the next idle check unless one is pending; shutting down, close() hands the lease back instead. */
+  private void scheduleIdleCheck(Slot slot, long delayNanos) {
+    synchronized (slot.turn) {
+      if (slot.turn.idleCheck != null) {
+        return;
+      }
+      try {
+        slot.turn.idleCheck = slot.renewer.schedule(() -> idleCheck(slot), delayNanos, NANOSECONDS);
+      } catch (RejectedExecutionException e) {
+        // Shut down: close() hands it back.
+      }
     }
   }
 
