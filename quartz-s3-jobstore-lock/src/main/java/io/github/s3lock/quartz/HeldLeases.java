@@ -1,6 +1,7 @@
 package io.github.s3lock.quartz;
 
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
+import static java.util.concurrent.TimeUnit.NANOSECONDS;
 import static java.util.concurrent.TimeUnit.SECONDS;
 
 import io.github.s3lock.core.Lease;
@@ -8,6 +9,7 @@ import io.github.s3lock.core.S3LockClient;
 import io.github.s3lock.core.S3LockException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.quartz.impl.jdbcjobstore.LockException;
@@ -15,14 +17,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The lock names of one {@link S3Semaphore}, each a {@link Slot}, and the S3 leases it holds: renewed every third
- * of {@code leaseMillis} on a daemon thread of their own while held, released when Quartz is done with them (after
- * the Spring transaction, if there is one), and reported when lost.
+ * The lock names of one {@link S3Semaphore}, each a {@link Slot}, and the S3 leases it holds: renewed on a daemon
+ * thread of their own while held, and reported when lost.
+ *
+ * <p>Lease affinity: a section (Quartz's {@code obtainLock} .. {@code releaseLock} on one thread) and the node's S3
+ * lease of the lock name are separate. When a section ends, the lease is kept, and the next section of this node
+ * starts on it without a request, as long as the lease has the margin a section needs. The lease goes back to S3
+ * when no section has asked for {@code affinityIdleMillis} (a timer on the renewal thread), at the end of the first
+ * section after {@code affinityMaxHoldMillis} of this node's turn (then the node stays away from S3 for a moment,
+ * so that a waiting node gets its turn), and when the scheduler shuts down. A section is always exclusive within the
+ * JVM (the slot's {@link LocalLock}); nothing hands a lease back while a section runs or waits for it.
  */
 final class HeldLeases {
 
   // The public class's logger: users configure that name, and the lost-lease error is meant for them.
   private static final Logger log = LoggerFactory.getLogger(S3Semaphore.class);
+
+  /** How long shutdown waits for a section that is still running, to hand its lease back afterwards. */
+  private static final long CLOSE_WAIT_MILLIS = 1000;
 
   private final LockHandlerSettings settings;
   private final ConcurrentMap<String, Slot> slots = new ConcurrentHashMap<>();
@@ -31,13 +43,15 @@ final class HeldLeases {
   /** One lock name: the in-JVM lock (its depth = Quartz's nesting) and, while held, the S3 lease. */
   static final class Slot {
     final LocalLock local = new LocalLock();
-    // Written under this; volatile so that a re-entry can check the lease while a renewal holds the monitor.
+    // Written under this; volatile so that a section can check the lease while a renewal holds the monitor.
     volatile Lease lease; // null when not held in S3
     volatile S3LockClient client; // the client that took the lease, which renews and releases it
     ScheduledFuture<?> renewal; // guarded by this
     // Its own thread: a renewal that hangs in S3 (until the client's timeout, or for ever with a client that has
     // none) must not hold up the renewal of the other lock name, whose lease would then run out as well.
     final ScheduledThreadPoolExecutor renewer;
+    /** This node's turn with the lock: guarded by itself, never by the slot, which a renewal holds during I/O. */
+    final Turn turn = new Turn();
 
     Slot(String schedName, String lockName) {
       renewer = new ScheduledThreadPoolExecutor(1, r -> {
@@ -49,7 +63,20 @@ final class HeldLeases {
       renewer.setKeepAliveTime(10, SECONDS);
       renewer.allowCoreThreadTimeOut(true);
       renewer.setRemoveOnCancelPolicy(true);
+      renewer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     }
+  }
+
+  /** Times on {@code System.nanoTime()}, so that a wall-clock step cannot stretch a turn or skip a yield. */
+  static final class Turn {
+    long startedNanos; // when this node's current turn with the lock began
+    long lastUseNanos; // the end of the latest section on the kept lease
+    boolean handedBack; // the last lease went back to S3 at handedBackNanos (false: never held, or lost)
+    long handedBackNanos;
+    long chanceNanos; // how long after handedBackNanos the others had a fair chance
+    long yieldUntilNanos; // after a bounded hold: no S3 attempt before this
+    boolean yielding;
+    ScheduledFuture<?> idleCheck;
   }
 
   HeldLeases(LockHandlerSettings settings) {
@@ -61,13 +88,74 @@ final class HeldLeases {
     return slots.computeIfAbsent(lockName, n -> new Slot(settings.schedName, n));
   }
 
+  /**
+   * Starts a section on the lease this node kept from an earlier one, without a request: by the thread that holds
+   * the slot's local lock. Only on a lease with the margin of a fresh one ({@link
+   * LockHandlerSettings#minimumLeaseLeftMillis()}), judged by {@link S3LockClient#timeLeft}: the latest the store's
+   * clock can be, so a lease that may have run out counts as gone whatever the renewer has seen. A lease the
+   * renewer found lost is null here. A lease without the margin (renewals failing or late) is handed back and the
+   * caller takes the lock from S3.
+   *
+   * @return true when the section runs on the kept lease
+   */
+  boolean grantOnKeptLease(Slot slot) {
+    Lease lease = slot.lease;
+    if (lease == null) {
+      return false;
+    }
+    if (slot.client.timeLeft(lease).toMillis() >= settings.minimumLeaseLeftMillis()) {
+      return true;
+    }
+    log.debug("Quartz lock '{}' of scheduler '{}': kept lease has less than {} ms left; taking the lock anew",
+        lease.name(), settings.schedName, settings.minimumLeaseLeftMillis());
+    handBack(slot, false);
+    return false;
+  }
+
+  /**
+   * After a bounded hold, waits until the others have had their chance; by the thread that holds the slot's local
+   * lock, so that the node's other threads wait behind it.
+   */
+  void awaitTurn(Slot slot, String lockName, long deadlineNanos) throws LockException {
+    long until;
+    synchronized (slot.turn) {
+      if (!slot.turn.yielding) {
+        return;
+      }
+      slot.turn.yielding = false;
+      until = slot.turn.yieldUntilNanos;
+    }
+    long wait = Math.min(until, deadlineNanos) - System.nanoTime();
+    if (wait <= 0) {
+      return;
+    }
+    try {
+      NANOSECONDS.sleep(wait);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new LockException("Interrupted while waiting for Quartz lock '" + lockName + "'", e);
+    }
+  }
+
   /** Records {@code lease}, just taken through {@code client} by the thread that holds the slot, and renews it. */
   void hold(Slot slot, S3LockClient client, Lease lease) {
-    long every = settings.renewalPeriodMillis();
+    long every = settings.renewalIntervalMillis();
     synchronized (slot) {
       slot.client = client;
       slot.lease = lease;
       slot.renewal = slot.renewer.scheduleWithFixedDelay(() -> renew(slot), every, every, MILLISECONDS);
+    }
+    long now = System.nanoTime();
+    synchronized (slot.turn) {
+      Turn t = slot.turn;
+      // Taken again soon after an idle hand-back, the lock continues this node's turn: the others had no real
+      // chance in between, and a node that pauses briefly between bursts must not reset its bounded hold. After a
+      // lost lease (someone else has had the lock) or on first use, a new turn begins.
+      if (!t.handedBack || now - t.handedBackNanos >= t.chanceNanos) {
+        t.startedNanos = now;
+      }
+      t.handedBack = false;
+      t.lastUseNanos = now;
     }
   }
 
@@ -111,7 +199,7 @@ final class HeldLeases {
     }
   }
 
-  /** {@link S3Semaphore#releaseLock}: one level of nesting, and the S3 lease with the last one. */
+  /** {@link S3Semaphore#releaseLock}: one level of nesting, and the section with the last one. */
   void release(String lockName) {
     Slot slot = slots.get(lockName);
     LocalLock.Hold hold = slot == null ? null : slot.local.ofCurrentThread();
@@ -123,58 +211,181 @@ final class HeldLeases {
     if (slot.local.leave(hold)) {
       return;
     }
-    // JobStoreCMT releases before the caller's transaction commits; other nodes must not see the protected
-    // rows half-written, so under a Spring transaction the lock is released after it completes, on whichever
-    // thread completes it.
-    if (SpringTransactions.runAfterCompletion(() -> releaseNow(slot, hold))) {
+    // JobStoreCMT releases before the caller's transaction commits; other nodes, and the other threads of this
+    // node, must not see the protected rows half-written, so under a Spring transaction the section ends after it
+    // completes, on whichever thread completes it. Until then no local grant and no hand-back can happen either.
+    if (SpringTransactions.runAfterCompletion(() -> endSection(slot, hold))) {
       slot.local.deferEnd(hold);
       return;
     }
-    releaseNow(slot, hold);
+    endSection(slot, hold);
   }
 
-  /** Ends {@code hold}: its S3 lease, then the local lock. On any thread, at most once per hold. */
-  private void releaseNow(Slot slot, LocalLock.Hold hold) {
+  /**
+   * Ends the section {@code hold}: keeps the lease for the next section, or hands it back to S3 (affinity off, the
+   * scheduler shut down, the turn's bounded hold reached, or too little lease left); then frees the local lock. On
+   * any thread, at most once per hold.
+   */
+  private void endSection(Slot slot, LocalLock.Hold hold) {
     if (!slot.local.claimEnd(hold)) {
       return; // Already ended (a transaction completed twice): the lease may be someone else's by now.
     }
     try {
-      Lease lease;
-      S3LockClient client;
-      synchronized (slot) {
-        lease = slot.lease;
-        client = slot.client;
-        stopHolding(slot);
-      }
+      Lease lease = slot.lease;
       if (lease == null) {
         return; // Lost while held: already reported.
       }
-      // Quartz interrupts its scheduler thread on shutdown, and the SDK aborts requests of an interrupted
-      // thread: release first, so the other nodes need not wait out the lease, then restore the flag.
-      boolean interrupted = Thread.interrupted();
-      try {
-        if (!client.release(lease, settings.clock.instant())) {
-          logLost(client, lease);
-        }
-      } catch (S3LockException e) {
-        log.warn("Could not release Quartz lock '{}'; it frees itself at {}: {}", lease.name(), lease.lockUntil(),
-            e.getMessage());
-      } catch (RuntimeException e) {
-        if (!closed) {
-          throw e;
-        }
-        // A section that outlived its scheduler's shutdown (a job still running after shutdown(false)): the S3
-        // client built from the properties is closed, and the SDK refuses requests (RejectedExecutionException
-        // from its timeout scheduler, IllegalStateException from the Apache connection pool).
-        log.warn("Could not release Quartz lock '{}' after scheduler '{}' shut down; it frees itself at {}: {}",
-            lease.name(), settings.schedName, lease.lockUntil(), e.toString());
-      } finally {
-        if (interrupted) {
-          Thread.currentThread().interrupt();
-        }
+      if (!settings.affinity() || closed) {
+        handBack(slot, false);
+        return;
+      }
+      long now = System.nanoTime();
+      boolean turnOver;
+      synchronized (slot.turn) {
+        turnOver = now - slot.turn.startedNanos >= MILLISECONDS.toNanos(settings.affinityMaxHoldMillis);
+      }
+      if (turnOver) {
+        handBack(slot, true);
+      } else if (slot.client.timeLeft(lease).toMillis() < settings.minimumLeaseLeftMillis()) {
+        handBack(slot, false); // No use for a section any more: free it now rather than when a section asks.
+      } else {
+        keep(slot, now);
       }
     } finally {
       slot.local.unlock(hold);
+    }
+  }
+
+  /** Keeps the lease after a section, and has the renewal thread hand it back once no section asks for a while. */
+  private void keep(Slot slot, long now) {
+    synchronized (slot.turn) {
+      slot.turn.lastUseNanos = now;
+      if (slot.turn.idleCheck != null) {
+        return; // It will see lastUseNanos and wait on.
+      }
+      try {
+        slot.turn.idleCheck = slot.renewer.schedule(() -> idleCheck(slot), settings.affinityIdleMillis,
+            MILLISECONDS);
+        return;
+      } catch (RejectedExecutionException e) {
+        // Shut down meanwhile: hand it back below.
+      }
+    }
+    handBack(slot, false);
+  }
+
+  /** On the renewal thread: hands the kept lease back once no section has asked for affinityIdleMillis. */
+  private void idleCheck(Slot slot) {
+    if (!idleFor(slot)) {
+      return;
+    }
+    LocalLock.Hold hold;
+    try {
+      // Fair: fails while a section runs or waits for the lock, and that section uses the lease.
+      hold = slot.local.tryLock(0);
+    } catch (InterruptedException e) {
+      return; // The renewer is being shut down (stopRenewing: a crash); the lease runs out by itself.
+    }
+    if (hold == null) {
+      // Look again later rather than rely on that section's end: a waiter that gives up (its acquireTimeoutMillis)
+      // has no end, and the lease would stay kept, renewed, and of no use to anyone.
+      scheduleIdleCheck(slot, MILLISECONDS.toNanos(settings.affinityIdleMillis));
+      return;
+    }
+    try {
+      if (idleFor(slot)) { // No section ran between the first look and taking the local lock.
+        handBack(slot, false);
+      }
+    } finally {
+      slot.local.unlock(hold);
+    }
+  }
+
+  /** True when the lease is kept and idle past its window; otherwise schedules the next look if one is needed. */
+  private boolean idleFor(Slot slot) {
+    synchronized (slot.turn) {
+      slot.turn.idleCheck = null;
+      if (slot.lease == null) {
+        return false;
+      }
+      long wait = slot.turn.lastUseNanos + MILLISECONDS.toNanos(settings.affinityIdleMillis) - System.nanoTime();
+      if (wait <= 0) {
+        return true;
+      }
+      scheduleIdleCheck(slot, wait);
+      return false;
+    }
+  }
+
+  /** Schedules the next idle check unless one is pending; shutting down, close() hands the lease back instead. */
+  private void scheduleIdleCheck(Slot slot, long delayNanos) {
+    synchronized (slot.turn) {
+      if (slot.turn.idleCheck != null) {
+        return;
+      }
+      try {
+        slot.turn.idleCheck = slot.renewer.schedule(() -> idleCheck(slot), delayNanos, NANOSECONDS);
+      } catch (RejectedExecutionException e) {
+        // Shut down: close() hands it back.
+      }
+    }
+  }
+
+  /**
+   * Gives the slot's lease back to S3, by a thread that holds the slot's local lock (or ends its section), so that
+   * no section can start on it meanwhile. {@code yield}: the turn's bounded hold was reached, so this node stays
+   * away from S3 until a waiting node has had the chance to see the lock free.
+   */
+  private void handBack(Slot slot, boolean yield) {
+    Lease lease;
+    S3LockClient client;
+    synchronized (slot) {
+      lease = slot.lease;
+      client = slot.client;
+      stopHolding(slot);
+    }
+    if (lease == null) {
+      return; // Lost meanwhile: already reported.
+    }
+    long started = System.nanoTime();
+    releaseInS3(client, lease);
+    long ended = System.nanoTime();
+    synchronized (slot.turn) {
+      Turn t = slot.turn;
+      t.handedBack = true;
+      t.handedBackNanos = ended;
+      t.chanceNanos = MILLISECONDS.toNanos(settings.chanceMillis(NANOSECONDS.toMillis(ended - started)));
+      if (yield) {
+        t.yielding = true;
+        t.yieldUntilNanos = ended + t.chanceNanos;
+      }
+    }
+  }
+
+  private void releaseInS3(S3LockClient client, Lease lease) {
+    // Quartz interrupts its scheduler thread on shutdown, and the SDK aborts requests of an interrupted
+    // thread: release first, so the other nodes need not wait out the lease, then restore the flag.
+    boolean interrupted = Thread.interrupted();
+    try {
+      if (!client.release(lease, settings.clock.instant())) {
+        logLost(client, lease);
+      }
+    } catch (S3LockException e) {
+      log.warn("Could not release Quartz lock '{}'; it frees itself at {}: {}", lease.name(), lease.lockUntil(),
+          e.getMessage());
+    } catch (RuntimeException e) {
+      if (!closed) {
+        throw e;
+      }
+      // A section that outlived its scheduler's shutdown (a job still running after shutdown(false)): the S3
+      // client built from the properties is closed, and the SDK refuses requests (RejectedExecutionException
+      // from its timeout scheduler, IllegalStateException from the Apache connection pool).
+      log.warn("Could not release Quartz lock '{}' after scheduler '{}' shut down; it frees itself at {}: {}",
+          lease.name(), settings.schedName, lease.lockUntil(), e.toString());
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
@@ -199,10 +410,35 @@ final class HeldLeases {
         + " leaseMillis={}", lease.name(), settings.schedName, lease.token(), holder, settings.leaseMillis);
   }
 
-  /** See {@link S3Semaphore#close()}: renewals in flight finish, no new ones start. */
+  /**
+   * See {@link S3Semaphore#close()}: hands back every lease kept between sections (waiting up to a second for a
+   * section still running; if it runs longer, its end hands the lease back), then stops the renewals. Runs before
+   * the S3 client is closed.
+   */
   void close() {
     closed = true;
-    slots.values().forEach(slot -> slot.renewer.shutdown());
+    for (Slot slot : slots.values()) {
+      LocalLock.Hold hold = null;
+      boolean interrupted = Thread.interrupted();
+      try {
+        hold = slot.local.tryLock(CLOSE_WAIT_MILLIS);
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+      try {
+        if (hold != null) {
+          handBack(slot, false);
+        }
+      } finally {
+        if (hold != null) {
+          slot.local.unlock(hold);
+        }
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      slot.renewer.shutdown();
+    }
   }
 
   /** See {@link S3Semaphore#stopRenewing()}. */
@@ -214,5 +450,11 @@ final class HeldLeases {
   int holdCount(String lockName) {
     Slot slot = slots.get(lockName);
     return slot == null ? 0 : slot.local.depthOfCurrentThread();
+  }
+
+  /** Whether this node holds {@code lockName}'s lease in S3 (in a section or kept between sections); for tests. */
+  boolean holdsLease(String lockName) {
+    Slot slot = slots.get(lockName);
+    return slot != null && slot.lease != null;
   }
 }

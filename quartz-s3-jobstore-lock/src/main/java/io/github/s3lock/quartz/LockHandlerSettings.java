@@ -35,6 +35,8 @@ final class LockHandlerSettings {
   long leaseMillis = 30_000;
   long acquireTimeoutMillis = 60_000;
   long maxRetryIntervalMillis = 500;
+  long affinityIdleMillis = 100;
+  long affinityMaxHoldMillis = 2000;
   String timeMode = TimeMode.CLIENT.name();
   String lockedBy;
   String expectedBucketOwner;
@@ -45,9 +47,41 @@ final class LockHandlerSettings {
   /** The local clock of lease ends and of the lock client; tests move it by hand. */
   InstantSource clock = InstantSource.system();
 
-  /** How often a held lease is renewed: a third of it, so that one failed renewal does not lose it. */
+  /**
+   * The renewal period of the hardening: a third of the lease, so that one failed renewal does not lose it. The
+   * margins and the S3 call timeouts are counted in it; renewals themselves run twice as often
+   * ({@link #renewalIntervalMillis()}).
+   */
   long renewalPeriodMillis() {
     return Math.max(1, leaseMillis / 3);
+  }
+
+  /**
+   * How often a held lease is renewed: every sixth of it (half a period). A lease kept between sections (lease
+   * affinity) must have the margin of {@link #minimumLeaseLeftMillis()} whenever a section asks; renewed only every
+   * period, it would fall below that margin by a round trip just before each renewal. Half a period leaves room for
+   * a round trip and, in SERVER mode, for the uncertainty of the store's clock (half a second plus half a round
+   * trip) when {@code leaseMillis} is a few seconds or more.
+   */
+  long renewalIntervalMillis() {
+    return Math.max(1, leaseMillis / 6);
+  }
+
+  /** Whether a lease outlives the section that took it (lease affinity); {@code affinityMaxHoldMillis=0} is off. */
+  boolean affinity() {
+    return affinityMaxHoldMillis > 0;
+  }
+
+  /**
+   * How long a node stays away from S3 after handing a lock back at the end of its turn, for a waiting node to take
+   * it: a waiting node asks at least every {@code maxRetryIntervalMillis} (jittered backoff), and then needs a GET
+   * and a PUT. The node's own release round trip stands for the others' round trips; half an interval and four round
+   * trips more leave room for theirs being slower than ours (with exactly one interval and two round trips, a waiting
+   * node on a loaded S3Mock lost the race about every other time). If the waiting node is slower still, it takes
+   * the lock at the end of the next turn.
+   */
+  long chanceMillis(long releaseRoundTripMillis) {
+    return maxRetryIntervalMillis * 3 / 2 + 4 * releaseRoundTripMillis;
   }
 
   /**
@@ -75,6 +109,10 @@ final class LockHandlerSettings {
     if (acquireTimeoutMillis < 0 || maxRetryIntervalMillis < S3Semaphore.FIRST_BACKOFF_MILLIS) {
       throw new LockException("org.quartz.jobStore.lockHandler.acquireTimeoutMillis must be >= 0 and"
           + " maxRetryIntervalMillis >= " + S3Semaphore.FIRST_BACKOFF_MILLIS);
+    }
+    if (affinityMaxHoldMillis < 0 || affinityIdleMillis < 1) {
+      throw new LockException("org.quartz.jobStore.lockHandler.affinityMaxHoldMillis must be >= 0 (0: no lease"
+          + " affinity) and affinityIdleMillis >= 1, were " + affinityMaxHoldMillis + " and " + affinityIdleMillis);
     }
     TimeMode mode;
     try {

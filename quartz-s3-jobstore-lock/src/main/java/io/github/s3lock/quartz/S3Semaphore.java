@@ -26,12 +26,17 @@ import software.amazon.awssdk.services.s3.S3Client;
  * under {@code org.quartz.jobStore.lockHandler.} ({@code bucket} is required). Credentials come from the AWS SDK
  * default chain only. See {@code docs/quartz.md}.
  *
- * <p>Each lock is a lease of {@code leaseMillis}, renewed every third of it by a daemon thread of its lock name
+ * <p>Each lock is a lease of {@code leaseMillis}, renewed every sixth of it by a daemon thread of its lock name
  * while held, so a node that dies frees its locks after one lease, and a slow commit does not lose them. A section
- * starts only on a lease with two renewal periods left, and a re-entry only continues on a lease that has not run
- * out. Within a JVM, one thread per lock name talks to S3 (a fair local lock is taken first), which also makes the
- * lock re-entrant per thread as Quartz needs after a failed commit. With {@link S3SemaphoreShutdownPlugin}, the S3
- * client built from the properties is closed when the scheduler shuts down.
+ * starts only on a lease with two thirds of {@code leaseMillis} left, and a re-entry only continues on a lease that
+ * has not run out. Within a JVM, one thread per lock name talks to S3 (a fair local lock is taken first), which also
+ * makes the lock re-entrant per thread as Quartz needs after a failed commit.
+ *
+ * <p>Lease affinity: when a section ends, the node keeps its lease, and its next sections start on it without a
+ * request while it has that margin. It goes back to S3 after {@code affinityIdleMillis} without a section, at the
+ * end of the first section after {@code affinityMaxHoldMillis} of holding (the node then stays away from S3 long
+ * enough for a waiting node to take it), and at shutdown. With {@link S3SemaphoreShutdownPlugin}, kept leases are
+ * handed back and the S3 client built from the properties is closed when the scheduler shuts down.
  */
 public class S3Semaphore implements Semaphore, TablePrefixAware {
 
@@ -89,6 +94,14 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
     }
     boolean held = false;
     try {
+      if (closed) {
+        throw shutDown(lockName);
+      }
+      if (leases.grantOnKeptLease(slot)) {
+        held = true; // Lease affinity: no request.
+        return true;
+      }
+      leases.awaitTurn(slot, lockName, deadline);
       acquire(slot, lockName, deadline);
       held = true;
       return true;
@@ -188,9 +201,11 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
   }
 
   /**
-   * After the scheduler has shut down ({@link S3SemaphoreShutdownPlugin}): refuses further locks, stops the
-   * renewals, and closes the S3 client built from the properties (never a client the user handed in or supplied).
-   * A lease still held then (a job that outlives {@code shutdown(false)}) runs out by itself.
+   * After the scheduler has shut down ({@link S3SemaphoreShutdownPlugin}): refuses further locks, hands the leases
+   * kept between sections back to S3, stops the renewals, and closes the S3 client built from the properties (never
+   * a client the user handed in or supplied). A section still running a second later (a job that outlives
+   * {@code shutdown(false)}) hands its lease back when it ends, if the client still takes requests; otherwise the
+   * lease runs out by itself.
    */
   void close() {
     S3Client own;
@@ -227,6 +242,11 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
   /** How often the current thread holds {@code lockName} here (0 = not at all); for tests. */
   int holdCount(String lockName) {
     return leases.holdCount(lockName);
+  }
+
+  /** Whether this node holds {@code lockName}'s lease in S3, in a section or kept between sections; for tests. */
+  boolean holdsLease(String lockName) {
+    return leases.holdsLease(lockName);
   }
 
   private S3LockClient client() throws LockException {
@@ -287,7 +307,7 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
     settings.pathStyleAccess = pathStyleAccess;
   }
 
-  /** How long a lock survives its holder without renewal (renewed every third of it); default 30000, min 1000. */
+  /** How long a lock survives its holder without renewal (renewed every sixth of it); default 30000, min 1000. */
   public void setLeaseMillis(long leaseMillis) {
     settings.leaseMillis = leaseMillis;
   }
@@ -300,6 +320,24 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
   /** Upper bound of the jittered backoff between attempts on a held lock; default 500. */
   public void setMaxRetryIntervalMillis(long maxRetryIntervalMillis) {
     settings.maxRetryIntervalMillis = maxRetryIntervalMillis;
+  }
+
+  /**
+   * Lease affinity: how long a node keeps a lock's lease after its last section when no other section asks, before
+   * it hands the lease back to S3; default 100. A waiting node gets the lock this much later than without affinity.
+   */
+  public void setAffinityIdleMillis(long affinityIdleMillis) {
+    settings.affinityIdleMillis = affinityIdleMillis;
+  }
+
+  /**
+   * Lease affinity: how long a node's turn with a lock lasts while its own sections keep asking; at the end of the
+   * first section after it, the lease goes back to S3 and the node stays away from S3 for one and a half
+   * {@code maxRetryIntervalMillis} plus four of its round trips, so that a waiting node gets its turn. Default 2000;
+   * {@code 0} turns affinity off (every section takes and releases the lock in S3).
+   */
+  public void setAffinityMaxHoldMillis(long affinityMaxHoldMillis) {
+    settings.affinityMaxHoldMillis = affinityMaxHoldMillis;
   }
 
   /** {@code CLIENT} (default: node clocks must agree well within a lease) or {@code SERVER} (the store's clock). */

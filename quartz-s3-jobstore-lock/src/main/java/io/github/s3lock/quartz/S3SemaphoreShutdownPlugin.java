@@ -8,8 +8,9 @@ import org.quartz.spi.ClassLoadHelper;
 import org.quartz.spi.SchedulerPlugin;
 
 /**
- * Closes the S3 client that {@link S3Semaphore} built from its properties, and ends its renewal threads, when the
- * scheduler has shut down. Configure it next to the lock handler:
+ * When the scheduler has shut down, hands back to S3 the leases that {@link S3Semaphore} keeps between sections
+ * (lease affinity), so that no lock stays held for up to a lease after a clean shutdown; then ends its renewal
+ * threads and closes the S3 client it built from its properties. Configure it next to the lock handler:
  * {@code org.quartz.plugin.s3Semaphore.class = io.github.s3lock.quartz.S3SemaphoreShutdownPlugin}.
  *
  * <p>Why a plugin: Quartz 2.5.2 tells a lock handler nothing at shutdown. {@code Semaphore} has no lifecycle method,

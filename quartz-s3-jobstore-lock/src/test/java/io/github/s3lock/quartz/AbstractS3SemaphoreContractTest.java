@@ -8,9 +8,12 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.github.s3lock.core.LockListener;
 import io.github.s3lock.core.LockRecord;
+import io.github.s3lock.core.S3LockAdmin;
 import io.github.s3lock.core.S3LockClient;
 import io.github.s3lock.testing.MovableClock;
+import io.github.s3lock.testing.RequestCounter;
 import io.github.s3lock.testing.TestStore;
 import java.net.URI;
 import java.time.Duration;
@@ -19,7 +22,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -96,7 +101,7 @@ abstract class AbstractS3SemaphoreContractTest {
   }
 
   @Test
-  void obtainWritesTheLockAndReleaseFreesIt() throws Exception {
+  void obtainWritesTheLockAndTheLeaseGoesBackToS3OnceNoSectionAsks() throws Exception {
     S3Semaphore a = node("a");
 
     assertThat(a.obtainLock(null, TRIGGER)).isTrue();
@@ -105,7 +110,21 @@ abstract class AbstractS3SemaphoreContractTest {
     assertThat(record(TRIGGER).lockUntil()).isAfter(Instant.now());
 
     a.releaseLock(TRIGGER);
+    // Kept for affinityIdleMillis (100 ms by default) in case another section asks, then handed back.
+    await().atMost(Duration.ofSeconds(10)).until(() -> !record(TRIGGER).lockUntil().isAfter(Instant.now()));
+    assertThat(a.holdsLease(TRIGGER)).isFalse();
+  }
+
+  @Test
+  void withoutAffinityReleaseFreesTheLockAtOnce() throws Exception {
+    S3Semaphore a = node("a");
+    a.setAffinityMaxHoldMillis(0);
+
+    assertThat(a.obtainLock(null, TRIGGER)).isTrue();
+    a.releaseLock(TRIGGER);
+
     assertThat(record(TRIGGER).lockUntil()).isBeforeOrEqualTo(Instant.now());
+    assertThat(a.holdsLease(TRIGGER)).isFalse();
   }
 
   @Test
@@ -154,7 +173,7 @@ abstract class AbstractS3SemaphoreContractTest {
     assertThatThrownBy(() -> impatient("b").obtainLock(null, TRIGGER)).isInstanceOf(LockException.class);
 
     a.releaseLock(TRIGGER);
-    assertThat(impatient("b").obtainLock(null, TRIGGER)).isTrue();
+    assertThat(node("b").obtainLock(null, TRIGGER)).isTrue();
   }
 
   @Test
@@ -168,7 +187,7 @@ abstract class AbstractS3SemaphoreContractTest {
 
     a.releaseLock(TRIGGER);
     a.releaseLock(STATE);
-    S3Semaphore b = impatient("b");
+    S3Semaphore b = node("b");
     assertThat(b.obtainLock(null, STATE)).isTrue();
     assertThat(b.obtainLock(null, TRIGGER)).isTrue();
   }
@@ -184,7 +203,7 @@ abstract class AbstractS3SemaphoreContractTest {
     assertThatThrownBy(() -> impatient("b").obtainLock(null, TRIGGER)).isInstanceOf(LockException.class);
     assertThat(record(TRIGGER).lockedBy()).isEqualTo("a");
     a.releaseLock(TRIGGER);
-    assertThat(impatient("b").obtainLock(null, TRIGGER)).isTrue();
+    assertThat(node("b").obtainLock(null, TRIGGER)).isTrue();
   }
 
   @Test
@@ -294,14 +313,25 @@ abstract class AbstractS3SemaphoreContractTest {
     LateAnswer late = new LateAnswer(clock, TRIGGER, Duration.ofMillis(3500));
     S3Semaphore a = node("a", client(late), 30_000);
     a.setClock(clock);
-    Instant start = clock.instant();
+    List<String> events = new CopyOnWriteArrayList<>();
+    a.setLockListener(new LockListener() {
+      @Override
+      public void attempted(String lockName, AttemptOutcome outcome, Duration latency) {
+        events.add(outcome.name());
+      }
+
+      @Override
+      public void released(String lockName, Duration heldFor) {
+        events.add("RELEASED");
+      }
+    });
 
     assertThat(a.obtainLock(null, TRIGGER)).isTrue();
 
     assertThat(late.happened()).isTrue();
+    // The first lease was given back; the section runs on the second.
+    assertThat(events).containsExactly("ACQUIRED", "RELEASED", "ACQUIRED");
     LockRecord held = record(TRIGGER);
-    // The first lease was given back; the section runs on a second acquisition, taken after the late answer.
-    assertThat(held.lockedAt()).isAfter(start.plusMillis(3000));
     assertThat(held.lockedBy()).isEqualTo("a");
     assertThat(held.lockUntil()).isAfter(clock.instant().plusMillis(2000));
   }
@@ -323,12 +353,13 @@ abstract class AbstractS3SemaphoreContractTest {
     }
     a.releaseLock(STATE);
     a.releaseLock(TRIGGER);
-    assertThat(impatient("b").obtainLock(null, TRIGGER)).isTrue();
+    assertThat(node("b").obtainLock(null, TRIGGER)).isTrue();
   }
 
   @Test
   void aReleaseDeferredToTheEndOfASpringTransactionMayRunOnAnotherThread() throws Exception {
     S3Semaphore a = node("a", s3, 5_000);
+    a.setAffinityMaxHoldMillis(0); // The S3 release itself runs on the completing thread.
     List<TransactionSynchronization> completions;
     TransactionSynchronizationManager.initSynchronization();
     try {
@@ -358,6 +389,7 @@ abstract class AbstractS3SemaphoreContractTest {
   @Test
   void aReleaseOnAnInterruptedThreadStillFreesTheLockAndKeepsTheFlag() throws Exception {
     S3Semaphore a = node("a");
+    a.setAffinityMaxHoldMillis(0); // The S3 release runs on the interrupted thread.
     a.obtainLock(null, TRIGGER);
 
     Thread.currentThread().interrupt(); // Quartz interrupts its scheduler thread when it shuts down.
@@ -369,6 +401,240 @@ abstract class AbstractS3SemaphoreContractTest {
     }
     assertThat(record(TRIGGER).lockUntil()).isBeforeOrEqualTo(Instant.now());
     assertThat(impatient("b").obtainLock(null, TRIGGER)).isTrue();
+  }
+
+  // Lease affinity: the node keeps its lease between sections.
+
+  @Test
+  void sectionsOnAKeptLeaseSendNoRequestWhicheverThreadAsks() throws Exception {
+    RequestCounter requests = new RequestCounter();
+    S3Semaphore a = node("a", client(requests), 30_000);
+    a.setLeaseMillis(60_000); // Renewed every 10 s: not during this test.
+    a.setAffinityIdleMillis(60_000);
+    a.setAffinityMaxHoldMillis(600_000);
+    a.obtainLock(null, TRIGGER);
+    a.releaseLock(TRIGGER);
+    long token = record(TRIGGER).token();
+    requests.reset();
+
+    for (int i = 0; i < 20; i++) {
+      assertThat(a.obtainLock(null, TRIGGER)).isTrue();
+      a.releaseLock(TRIGGER);
+    }
+    // Quartz's sections come from several threads: scheduler, workers, cluster manager, misfire handler.
+    CompletableFuture.runAsync(() -> {
+      obtain(a, TRIGGER);
+      a.releaseLock(TRIGGER);
+    }).get();
+
+    assertThat(requests.requests()).isEmpty();
+    assertThat(record(TRIGGER).token()).isEqualTo(token);
+    assertThat(a.holdsLease(TRIGGER)).isTrue();
+    // Between its sections, the node still holds the lock for the others.
+    assertThatThrownBy(() -> impatient("b").obtainLock(null, TRIGGER)).isInstanceOf(LockException.class);
+  }
+
+  @Test
+  void aNodeThatKeepsAskingHandsTheLockOverAfterItsBoundedHold() throws Exception {
+    RequestCounter requestsOfA = new RequestCounter();
+    S3Semaphore a = node("a", client(requestsOfA), 30_000);
+    a.setLeaseMillis(30_000); // Renewed every 5 s: not during this test.
+    a.setAffinityMaxHoldMillis(1000);
+    a.setAffinityIdleMillis(60_000); // Only the bounded hold hands it over.
+    S3Semaphore b = node("b");
+    AtomicInteger inside = new AtomicInteger();
+    AtomicBoolean overlap = new AtomicBoolean();
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicInteger sectionsOfA = new AtomicInteger();
+    a.obtainLock(null, TRIGGER);
+    a.releaseLock(TRIGGER);
+    CompletableFuture<Void> busyA = CompletableFuture.runAsync(() -> {
+      while (!stop.get()) {
+        obtain(a, TRIGGER);
+        if (inside.incrementAndGet() != 1) {
+          overlap.set(true);
+        }
+        sectionsOfA.incrementAndGet();
+        inside.decrementAndGet();
+        a.releaseLock(TRIGGER);
+      }
+    });
+    await().until(() -> sectionsOfA.get() > 0);
+    requestsOfA.reset();
+
+    long asked = System.nanoTime();
+    assertThat(b.obtainLock(null, TRIGGER)).isTrue();
+    long waitedMillis = (System.nanoTime() - asked) / 1_000_000;
+    int putsOfA = requestsOfA.count("PUT");
+    if (inside.incrementAndGet() != 1) {
+      overlap.set(true);
+    }
+    inside.decrementAndGet();
+    b.releaseLock(TRIGGER);
+    int beforeHandBack = sectionsOfA.get();
+    await().atMost(Duration.ofSeconds(30)).until(() -> sectionsOfA.get() > beforeHandBack); // a's turn again.
+    stop.set(true);
+    busyA.get();
+
+    assertThat(overlap).isFalse();
+    // a's turn: at most affinityMaxHoldMillis (1000); then a stays away for 1.5 maxRetryIntervalMillis (150) plus
+    // four round trips, and b, polling at least every 100 ms, takes it. The rest is slack for a loaded machine.
+    assertThat(waitedMillis).isLessThan(1000 + 150 + 4000);
+    // a's turn ended with a release, and a stayed away until b had the lock (then a's next PUT, if it came before
+    // b's obtainLock returned, was refused); if b was slower than a's wait once, a had one more turn (acquire,
+    // release). Without the wait, a re-takes the lock from under b dozens of times.
+    assertThat(putsOfA).as("%s", requestsOfA).isBetween(1, 4);
+  }
+
+  @Test
+  void aLeaseTheRenewerFindsLostStartsNoFurtherSection() throws Exception {
+    S3Semaphore a = impatient("a");
+    a.setAffinityIdleMillis(60_000);
+    a.obtainLock(null, TRIGGER);
+    a.releaseLock(TRIGGER); // Kept, with most of its lease left.
+    S3LockAdmin operator = S3LockClient.builder().s3Client(s3).bucket(bucket).keyPrefix(keyPrefix + "contract/QRTZ_/")
+        .lockedBy("operator").buildAdmin();
+    assertThat(operator.forceRelease(TRIGGER, true).result()).isEqualTo(S3LockAdmin.OperatorRelease.Result.RELEASED);
+    assertThat(node("b").obtainLock(null, TRIGGER)).isTrue();
+
+    // a's next renewal (every sixth of the lease) finds the lease gone: from then on, no section starts on it.
+    await().atMost(Duration.ofSeconds(15)).until(() -> !a.holdsLease(TRIGGER));
+
+    assertThatThrownBy(() -> a.obtainLock(null, TRIGGER))
+        .isInstanceOf(LockException.class)
+        .hasMessageContaining("another node holds it");
+    assertThat(record(TRIGGER).lockedBy()).isEqualTo("b");
+  }
+
+  @Test
+  void aKeptLeaseWithLessThanASectionsMarginLeftIsNotUsed() throws Exception {
+    MovableClock clock = MovableClock.followingSystemTime();
+    RequestCounter requests = new RequestCounter();
+    S3Semaphore a = node("a", client(requests), 30_000);
+    a.setClock(clock);
+    a.setLeaseMillis(60_000); // Renewed every 10 s: not during this test. A section needs 40 s left.
+    a.setAffinityIdleMillis(60_000);
+    a.setAffinityMaxHoldMillis(600_000);
+    a.obtainLock(null, TRIGGER);
+    a.releaseLock(TRIGGER);
+    long kept = record(TRIGGER).token();
+    requests.reset();
+
+    clock.advance(Duration.ofSeconds(25)); // 35 s left: a renewal late or failing.
+    assertThat(a.obtainLock(null, TRIGGER)).isTrue();
+
+    // Handed back (PUT) and taken anew (PUT): the section runs on a lease with the full margin.
+    assertThat(requests.count("PUT")).as("%s", requests).isEqualTo(2);
+    assertThat(record(TRIGGER).token()).isGreaterThan(kept);
+    assertThat(record(TRIGGER).lockUntil()).isAfter(clock.instant().plusSeconds(40));
+  }
+
+  @Test
+  void aLeaseThatRunsOutDuringASectionOnItEndsTheGrantsOnIt() throws Exception {
+    MovableClock clock = MovableClock.followingSystemTime();
+    RequestCounter requests = new RequestCounter();
+    S3Semaphore a = node("a", client(requests), 30_000);
+    a.setClock(clock);
+    a.setLeaseMillis(60_000);
+    a.setAffinityIdleMillis(60_000);
+    a.setAffinityMaxHoldMillis(600_000);
+    a.obtainLock(null, TRIGGER);
+    a.releaseLock(TRIGGER);
+    long kept = record(TRIGGER).token();
+    requests.reset();
+    assertThat(a.obtainLock(null, TRIGGER)).isTrue(); // On the kept lease.
+    assertThat(requests.total()).isZero();
+
+    clock.advance(Duration.ofSeconds(61)); // A pause: the lease runs out during the section.
+
+    assertThatThrownBy(() -> a.obtainLock(null, TRIGGER)) // Quartz retrying its commit.
+        .isInstanceOf(LockException.class)
+        .hasMessageContaining("lost");
+    a.releaseLock(TRIGGER);
+    assertThat(a.holdsLease(TRIGGER)).isFalse();
+    assertThat(a.obtainLock(null, TRIGGER)).isTrue();
+    assertThat(record(TRIGGER).token()).isGreaterThan(kept); // From S3, not on the lease that ran out.
+    assertThat(record(TRIGGER).lockUntil()).isAfter(clock.instant().plusSeconds(40));
+  }
+
+  @Test
+  void shutdownHandsBackTheLeasesKeptBetweenSections() throws Exception {
+    S3Semaphore a = node("a");
+    a.setAffinityIdleMillis(60_000);
+    a.obtainLock(null, STATE);
+    a.releaseLock(STATE);
+    a.obtainLock(null, TRIGGER);
+    a.releaseLock(TRIGGER);
+    assertThat(record(TRIGGER).lockUntil()).isAfter(Instant.now());
+
+    a.close();
+
+    assertThat(record(TRIGGER).lockUntil()).isBeforeOrEqualTo(Instant.now());
+    assertThat(record(STATE).lockUntil()).isBeforeOrEqualTo(Instant.now());
+    assertThatThrownBy(() -> a.obtainLock(null, TRIGGER)).isInstanceOf(LockException.class)
+        .hasMessageContaining("shut down");
+  }
+
+  @Test
+  void aSectionRunningAtShutdownHandsItsLeaseBackWhenItEnds() throws Exception {
+    S3Semaphore a = node("a");
+    a.setAffinityIdleMillis(60_000);
+    a.obtainLock(null, TRIGGER);
+
+    CompletableFuture<Void> shutdown = CompletableFuture.runAsync(a::close);
+    a.releaseLock(TRIGGER);
+    shutdown.get();
+
+    assertThat(record(TRIGGER).lockUntil()).isBeforeOrEqualTo(Instant.now());
+    assertThat(a.holdsLease(TRIGGER)).isFalse();
+  }
+
+  @Test
+  void aNodeThatDiesKeepingALeaseIsTakenOverWithinOneLease() throws Exception {
+    S3Client doomed = client();
+    S3Semaphore a = node("a", doomed, 30_000);
+    a.setAffinityIdleMillis(60_000);
+    a.obtainLock(null, TRIGGER);
+    a.releaseLock(TRIGGER); // Kept between sections.
+
+    a.stopRenewing(); // The process is gone: no renewal, no hand-back.
+    doomed.close();
+    long died = System.nanoTime();
+    assertThat(node("b").obtainLock(null, TRIGGER)).isTrue();
+
+    assertThat(record(TRIGGER).lockedBy()).isEqualTo("b");
+    // One lease (4 s), plus b's polling and slack for a loaded machine.
+    assertThat((System.nanoTime() - died) / 1_000_000).isLessThan(4000 + 3000);
+  }
+
+  @Test
+  void aSectionDeferredToTheEndOfASpringTransactionKeepsTheNodesOtherThreadsOut() throws Exception {
+    RequestCounter requests = new RequestCounter();
+    S3Semaphore a = node("a", client(requests), 30_000);
+    a.setAffinityIdleMillis(60_000);
+    List<TransactionSynchronization> completions;
+    TransactionSynchronizationManager.initSynchronization();
+    try {
+      a.obtainLock(null, TRIGGER);
+      a.releaseLock(TRIGGER); // JobStoreCMT releases before the commit: the section goes on until it completes.
+      completions = TransactionSynchronizationManager.getSynchronizations();
+    } finally {
+      TransactionSynchronizationManager.clearSynchronization();
+    }
+    requests.reset();
+    AtomicReference<Thread> other = new AtomicReference<>();
+
+    CompletableFuture<Boolean> next = CompletableFuture.supplyAsync(() -> {
+      other.set(Thread.currentThread());
+      return obtain(a, TRIGGER);
+    });
+    await().until(() -> other.get() != null && other.get().getState() == Thread.State.TIMED_WAITING);
+    assertThat(next).isNotDone(); // Not on the kept lease while the transaction runs.
+
+    completions.forEach(c -> c.afterCompletion(TransactionSynchronization.STATUS_COMMITTED));
+
+    assertThat(next.get()).isTrue();
+    assertThat(requests.requests()).isEmpty(); // Then on the kept lease, without a request.
   }
 
   private static boolean obtain(S3Semaphore semaphore, String lockName) {

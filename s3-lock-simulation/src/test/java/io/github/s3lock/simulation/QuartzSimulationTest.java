@@ -3,6 +3,8 @@ package io.github.s3lock.simulation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.s3lock.quartz.S3Semaphore;
+import java.io.IOException;
+import java.net.URI;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,15 +12,32 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.quartz.impl.jdbcjobstore.LockException;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.ExecutableHttpRequest;
+import software.amazon.awssdk.http.HttpExecuteRequest;
+import software.amazon.awssdk.http.HttpExecuteResponse;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The real Quartz lock handler {@link S3Semaphore} over the in-memory S3 with faults. It renews its leases on
  * its own thread and waits with real sleeps, so this run uses real threads and real time (the store is
  * synchronized, hence still atomic): four nodes, two threads each, taking Quartz's two locks; nodes stall past
  * their lease (the renewer stalls with them) or crash (stop renewing and releasing) and restart. Same checker,
- * same invariants.
+ * same invariants, and {@link QuartzSections} for the sections that lease affinity starts without a request.
+ * Nodes are also cut off from S3 for longer than a lease while their threads go on (a network partition): then the
+ * sections they start on the lease they kept are what matters.
+ * Each node incarnation draws its own affinity settings (off, or turns of 0.3 or 1 s, idle windows of 20 or 100
+ * ms). With a one-second lease in server time, the store clock's uncertainty (its {@code Date} is whole seconds)
+ * mostly leaves a kept lease less than the margin a section needs, so nearly every section goes to S3 there: the
+ * four-second run covers affinity in server time.
  *
  * <p>The seed ({@link Seeds}) fixes the faults drawn and each node's choices, not the run: real threads
  * interleave differently every time, so a failure is not replayed by its seed. Its violation text is the record.
@@ -28,10 +47,12 @@ class QuartzSimulationTest {
   private static final long SEED = Seeds.base();
   private static final String[] LOCKS = {"TRIGGER_ACCESS", "STATE_ACCESS"};
   private static final long RUN_MILLIS = 15_000;
+  private static final long[] MAX_HOLDS = {0, 300, 1000};
+  private static final long[] IDLES = {20, 100};
 
-  @ParameterizedTest(name = "{0} time")
-  @ValueSource(strings = {"CLIENT", "SERVER"})
-  void s3SemaphoreKeepsTheInvariantsUnderFaults(String timeMode) throws InterruptedException {
+  @ParameterizedTest(name = "{0} time, {1} ms lease")
+  @CsvSource({"CLIENT, 1000", "SERVER, 1000", "SERVER, 4000"})
+  void s3SemaphoreKeepsTheInvariantsUnderFaults(String timeMode, long leaseMillis) throws InterruptedException {
     RealTimeline time = new RealTimeline();
     Random seeds = new Random(SEED);
     boolean server = timeMode.equals("SERVER");
@@ -44,42 +65,57 @@ class QuartzSimulationTest {
     for (int node = 0; node < 4; node++) {
       int n = node;
       long nodeSeed = seeds.nextLong();
-      Thread t = new Thread(() -> node(n, new Random(nodeSeed), time, faults, store, history, timeMode, end),
-          "quartz-node-" + n);
+      Thread t = new Thread(() -> node(n, new Random(nodeSeed), time, faults, store, history, timeMode,
+          leaseMillis, end), "quartz-node-" + n);
       threads.add(t);
       t.start();
     }
     for (Thread t : threads) {
       t.join();
     }
-    Checker.Setup setup = new Checker.Setup(time.start(), true, server, Timeline.millis(5),
-        Duration.ofSeconds(17).toNanos() * (server ? 1 : 0), 1000 * 1_000_000L, end, Simulation.BUCKET,
-        node -> Set.of(LockException.class), faults.faultedCalls(), faults.interruptedCalls(), Timeline.millis(5));
-    Checker.Verdict verdict = Checker.check(setup, history, store.writes());
-    System.out.printf("Quartz S3Semaphore, %s time, seed %d: %d lock cycles, %d requests, %d crashes, faults %s,"
-        + " exceptions %s, violations %d%n", timeMode, SEED, verdict.acquisitions(), faults.requests(),
-        verdict.crashes(), faults.injected(), verdict.exceptions(), verdict.violationCount());
+    long serverOffset = Duration.ofSeconds(17).toNanos() * (server ? 1 : 0);
+    var writes = store.writes();
+    int localGrants = QuartzSections.markLocalGrants(history, writes);
+    Checker.Setup setup = new Checker.Setup(time.start(), true, server, Timeline.millis(5), serverOffset,
+        leaseMillis * 1_000_000L, end, Simulation.BUCKET, node -> Set.of(LockException.class), faults.faultedCalls(),
+        faults.interruptedCalls(), Timeline.millis(5));
+    Checker.Verdict verdict = Checker.check(setup, history, writes);
+    QuartzSections.Verdict sections = QuartzSections.check(history, writes, time.start(), server, serverOffset,
+        Timeline.millis(5), Timeline.millis(2 * (leaseMillis / 3)), end);
+    System.out.printf("Quartz S3Semaphore, %s time, %d ms lease, seed %d: %d sections (%d on a kept lease), %d"
+        + " requests, %d crashes, faults %s, exceptions %s, violations %d + %d%n", timeMode, leaseMillis, SEED,
+        sections.sections(), localGrants, faults.requests(), verdict.crashes(), faults.injected(),
+        verdict.exceptions(), verdict.violationCount(), sections.violations().size());
     assertThat(verdict.violations()).as("%s time, seed %d (real threads: not replayable)", timeMode, SEED).isEmpty();
+    assertThat(sections.violations()).as("%s time, seed %d (real threads: not replayable)", timeMode, SEED)
+        .isEmpty();
     // Server time adds a one-second margin to every takeover, so that mode completes far fewer cycles.
-    assertThat(verdict.acquisitions()).as("lock cycles").isGreaterThan(20);
+    assertThat(sections.sections()).as("lock cycles").isGreaterThan(20);
+    if (!(server && leaseMillis < 3000)) {
+      assertThat(localGrants).as("sections on a kept lease").isPositive();
+    }
   }
 
   /** One node: two scheduler threads sharing one S3Semaphore, as in a Quartz scheduler, restarted after a crash. */
   private static void node(int node, Random r, RealTimeline time, FaultPlan faults, InMemoryS3 store,
-      History history, String timeMode, long end) {
+      History history, String timeMode, long leaseMillis, long end) {
     while (time.nanos() < end) {
       SimHttpClient http = new SimHttpClient(store, time, faults, node);
-      S3Semaphore semaphore = new S3Semaphore(Simulation.s3Client(http));
+      Partition partition = new Partition(http, time, node);
+      S3Semaphore semaphore = new S3Semaphore(partition.s3Client());
       semaphore.setBucket(Simulation.BUCKET);
-      semaphore.setLeaseMillis(1000);
+      semaphore.setLeaseMillis(leaseMillis);
+      semaphore.setAffinityMaxHoldMillis(MAX_HOLDS[r.nextInt(MAX_HOLDS.length)]);
+      semaphore.setAffinityIdleMillis(IDLES[r.nextInt(IDLES.length)]);
       semaphore.setAcquireTimeoutMillis(4000);
       semaphore.setMaxRetryIntervalMillis(100);
       semaphore.setTimeMode(timeMode);
       semaphore.setLockedBy("node-" + node);
       long workerSeed = r.nextLong();
-      Thread other = new Thread(() -> work(node, new Random(workerSeed), time, http, semaphore, history, end));
+      Thread other = new Thread(() -> work(node, new Random(workerSeed), time, http, partition, semaphore, history,
+          leaseMillis, end));
       other.start();
-      work(node, r, time, http, semaphore, history, end);
+      work(node, r, time, http, partition, semaphore, history, leaseMillis, end);
       http.crash();
       try {
         other.join();
@@ -91,9 +127,65 @@ class QuartzSimulationTest {
     }
   }
 
+  /** A node's S3 connection that can be cut (every request fails as a refused connection) for a while. */
+  private static final class Partition implements SdkHttpClient {
+    private final SimHttpClient http;
+    private final RealTimeline time;
+    private final int node;
+    private volatile long until = Long.MIN_VALUE;
+
+    Partition(SimHttpClient http, RealTimeline time, int node) {
+      this.http = http;
+      this.time = time;
+      this.node = node;
+    }
+
+    void until(long nanos) {
+      until = nanos;
+    }
+
+    @Override
+    public ExecutableHttpRequest prepareRequest(HttpExecuteRequest request) {
+      if (time.nanos() < until) {
+        return new ExecutableHttpRequest() {
+          @Override
+          public HttpExecuteResponse call() throws IOException {
+            throw new IOException("simulated: S3 unreachable from node " + node + " (partition)");
+          }
+
+          @Override
+          public void abort() {}
+        };
+      }
+      return http.prepareRequest(request);
+    }
+
+    @Override
+    public void close() {}
+
+    /** As {@link Simulation#s3Client}, over this connection. */
+    S3Client s3Client() {
+      return S3Client.builder()
+          .httpClient(this)
+          .region(Region.US_EAST_1)
+          .credentialsProvider(AnonymousCredentialsProvider.create())
+          .endpointOverride(URI.create("http://s3.sim.invalid"))
+          .forcePathStyle(true)
+          .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+          .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+          .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
+              .maxAttempts(3)
+              .backoffStrategy(BackoffStrategy.retryImmediately())
+              .throttlingBackoffStrategy(BackoffStrategy.retryImmediately())
+              .circuitBreakerEnabled(false)
+              .build()))
+          .build();
+    }
+  }
+
   /** Lock cycles until the node crashes (returns then) or the run ends. */
-  private static void work(int node, Random r, RealTimeline time, SimHttpClient http, S3Semaphore semaphore,
-      History history, long end) {
+  private static void work(int node, Random r, RealTimeline time, SimHttpClient http, Partition partition,
+      S3Semaphore semaphore, History history, long leaseMillis, long end) {
     while (time.nanos() < end && !http.crashed()) {
       String name = LOCKS[r.nextInt(LOCKS.length)];
       History.Call acquire = history.begin(node, name, History.Kind.ACQUIRE);
@@ -111,9 +203,13 @@ class QuartzSimulationTest {
         http.crash(); // the process is gone: no renewal, no release
         return;
       }
-      if (roll < 0.015) {
+      if (roll < 0.01) {
+        // Cut off from S3 for longer than a lease, while this node's threads go on working.
+        partition.until(time.nanos() + Timeline.millis(leaseMillis * 3 / 2 + r.nextInt((int) leaseMillis)));
+      }
+      if (roll >= 0.005 && roll < 0.015) {
         // A stall of the whole process past its lease: its renewer is frozen too.
-        long stall = Timeline.millis(1500 + r.nextInt(1000));
+        long stall = Timeline.millis(leaseMillis * 3 / 2 + r.nextInt((int) leaseMillis));
         http.stallUntil(time.nanos() + stall);
         time.sleep(stall);
       } else {
