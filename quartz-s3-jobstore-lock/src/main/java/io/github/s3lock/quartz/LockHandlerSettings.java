@@ -1,11 +1,11 @@
 package io.github.s3lock.quartz;
 
 import io.github.s3lock.core.LockListener;
+import io.github.s3lock.core.S3ClientFactory;
 import io.github.s3lock.core.S3LockClient;
 import io.github.s3lock.core.TimeMode;
 import java.lang.reflect.InvocationTargetException;
 import java.net.InetAddress;
-import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -13,12 +13,8 @@ import java.time.InstantSource;
 import java.util.Locale;
 import java.util.function.Supplier;
 import org.quartz.impl.jdbcjobstore.LockException;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkClientException;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
 /**
  * The {@code org.quartz.jobStore.lockHandler.*} properties of one {@link S3Semaphore}, and the
@@ -159,19 +155,9 @@ final class LockHandlerSettings {
     // period, so a renewal that times out still leaves the next one time to succeed before the lease runs out; an
     // attempt that stalls is given up after a quarter period and retried within the same call.
     Duration callTimeout = Duration.ofMillis(Math.max(2, renewalPeriodMillis() / 2));
-    // Credentials: the SDK default chain only. Checksums only when required: radosgw rejects the defaults.
-    S3ClientBuilder builder = S3Client.builder()
-        .forcePathStyle(pathStyleAccess)
-        .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-        .overrideConfiguration(o -> o.apiCallTimeout(callTimeout).apiCallAttemptTimeout(callTimeout.dividedBy(2)));
-    if (region != null && !region.isBlank()) {
-      builder.region(Region.of(region.trim()));
-    }
-    if (endpoint != null && !endpoint.isBlank()) {
-      builder.endpointOverride(URI.create(endpoint.trim()));
-    }
-    return builder.build();
+    // Credentials: the SDK default chain only.
+    return S3ClientFactory.builder().region(region).endpoint(endpoint).pathStyle(pathStyleAccess)
+        .callTimeout(callTimeout).build();
   }
 
   /** A key segment: ASCII letters, digits, {@code -_} stay; everything else becomes %XX (no '/', no '..'). */

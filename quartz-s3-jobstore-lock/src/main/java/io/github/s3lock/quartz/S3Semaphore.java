@@ -16,7 +16,6 @@ import org.quartz.impl.jdbcjobstore.Semaphore;
 import org.quartz.impl.jdbcjobstore.TablePrefixAware;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.exception.AbortedException;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -134,8 +133,8 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
         }
         lastFailure = null;
       } catch (S3LockException e) {
-        if (interruption(e)) {
-          // The SDK consumed the interrupt flag (AbortedException) and the core reports UNAVAILABLE: restore it.
+        if (e.kind() == S3LockException.Kind.INTERRUPTED) {
+          // The core has set the interrupt flag again (and undone an acquiring write that was applied).
           Thread.currentThread().interrupt();
           throw new LockException("Interrupted while waiting for Quartz lock '" + lockName + "'", e);
         }
@@ -179,15 +178,6 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
       // It runs out by itself within leftMillis; an interrupt is seen by the backoff that follows.
       log.debug("Could not give back Quartz lock '{}': {}", lease.name(), e.getMessage());
     }
-  }
-
-  private static boolean interruption(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof InterruptedException || t instanceof AbortedException) {
-        return true;
-      }
-    }
-    return false;
   }
 
   @Override
