@@ -46,11 +46,21 @@ public final class EmbeddedS3 implements AutoCloseable {
 
   /** Starts a new server on a free loopback port. */
   public static EmbeddedS3 start() {
+    return start(0);
+  }
+
+  /**
+   * Starts a new server on a loopback port.
+   *
+   * @param port the port of {@link #endpoint()} on 127.0.0.1; 0 for a free one
+   * @return the running server
+   */
+  public static EmbeddedS3 start(int port) {
     Path root = newStoreRoot();
     Map<String, Object> properties = new HashMap<>();
     properties.put("server.ssl.enabled", "false");
     properties.put("server.address", "127.0.0.1");
-    properties.put(S3MockApplication.PROP_HTTPS_PORT, "0");
+    properties.put(S3MockApplication.PROP_HTTPS_PORT, Integer.toString(port));
     properties.put(S3MockApplication.PROP_HTTP_PORT, "0");
     properties.put("server.tomcat.threads.max", "1");
     properties.put("server.tomcat.threads.min-spare", "1");
@@ -58,6 +68,8 @@ public final class EmbeddedS3 implements AutoCloseable {
     properties.put("com.adobe.testing.s3mock.store.retain-files-on-exit", "false");
     properties.put("spring.main.sources", LoopbackConnectors.class.getName());
     properties.put("spring.main.banner-mode", "off");
+    // Spring Boot would log "Starting <the caller's main class>" at INFO under the caller's logger.
+    properties.put("spring.main.log-startup-info", "false");
     properties.put("spring.jmx.enabled", "false");
     properties.put("logging.level.root", "WARN");
     properties.put("logging.level.com.adobe.testing.s3mock", "WARN");
