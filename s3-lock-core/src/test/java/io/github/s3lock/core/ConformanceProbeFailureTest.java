@@ -52,7 +52,8 @@ class ConformanceProbeFailureTest {
       assertThatThrownBy(admin::probe)
           .isInstanceOfSatisfying(S3LockException.class,
               e -> assertThat(e.kind()).isEqualTo(S3LockException.Kind.UNAVAILABLE))
-          .hasMessageStartingWith("Conformance probe of s3://b/locks/ failed: creating ")
+          .hasMessageStartingWith("Conformance probe of s3://b/locks/ failed: creating locks/.s3-lock-probe/")
+          .hasMessageContaining("/object with If-None-Match: * got no answer (Unable to execute HTTP request")
           .hasMessageContaining("127.0.0.1:" + port)
           .hasMessageContaining("Connection refused")
           .hasMessageContaining("Check the S3Client's endpoint and region, the network and the store's health")
