@@ -4,6 +4,7 @@ import io.github.s3lock.core.ConformanceReport;
 import io.github.s3lock.core.S3LockAdmin;
 import io.github.s3lock.core.S3LockClient;
 import io.github.s3lock.core.S3LockException;
+import io.github.s3lock.core.StoreDialect;
 import io.github.s3lock.core.TimeMode;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -23,7 +24,16 @@ final class LockStoreCheck {
    * What a check found: on success what the store answered, on failure the cause and the fix. {@code cause} is
    * null when the store answered but is not fit for locking.
    */
-  record Outcome(boolean passed, String message, RuntimeException cause) {}
+  record Outcome(boolean passed, String message, RuntimeException cause, StoreDialect dialect) {
+
+    static Outcome passed(String message, StoreDialect dialect) {
+      return new Outcome(true, message, null, dialect);
+    }
+
+    static Outcome failed(String message, RuntimeException cause) {
+      return new Outcome(false, message, cause, null);
+    }
+  }
 
   private final S3LockAdmin admin;
   private final boolean serverTime;
@@ -48,34 +58,34 @@ final class LockStoreCheck {
     try {
       report = admin.probe();
     } catch (S3LockException e) {
-      return new Outcome(false, e.getMessage(), e);
+      return Outcome.failed(e.getMessage(), e);
     }
     if (!report.safeForLocking()) {
-      return new Outcome(false, "the store is not safe for locking: " + String.join("; ", report.problems())
+      return Outcome.failed("the store is not safe for locking: " + String.join("; ", report.problems())
           + ". Use a store that honours conditional writes (AWS S3, Ceph radosgw 16+).", null);
     }
     if (serverTime && report.clockSkew().isEmpty()) {
-      return new Outcome(false, "the store sent no usable Date header, which s3lock.server-time=true needs. Set"
+      return Outcome.failed("the store sent no usable Date header, which s3lock.server-time=true needs. Set"
           + " s3lock.server-time=false (and keep the nodes' clocks in sync), or use a store that sends Date.", null);
     }
-    boolean quoted = report.dialect().orElseThrow().quotedIfMatch();
-    return new Outcome(true, "safe for locking (If-Match sends the ETag " + (quoted ? "quoted" : "unquoted") + ")",
-        null);
+    StoreDialect dialect = report.dialect().orElseThrow();
+    return Outcome.passed("safe for locking (If-Match sends the ETag " + (dialect.quotedIfMatch() ? "quoted"
+        : "unquoted") + ")", dialect);
   }
 
   /** One GET of a key under the prefix that no lock uses. */
   Outcome read() {
     try {
       admin.show(READ_CHECK_NAME);
-      return new Outcome(true, "the store answered a GET", null);
+      return Outcome.passed("the store answered a GET", null);
     } catch (S3LockException e) {
       if (deniedOnAMissingKey(e)) {
         // S3 answers 403, not 404, for a missing key when the caller lacks s3:ListBucket (which locking does not
         // need): the store answered and accepted the credentials.
-        return new Outcome(true, "the store answered a GET with 403, as S3 does for a missing key without"
+        return Outcome.passed("the store answered a GET with 403, as S3 does for a missing key without"
             + " s3:ListBucket", null);
       }
-      return new Outcome(false, e.getMessage(), e);
+      return Outcome.failed(e.getMessage(), e);
     }
   }
 

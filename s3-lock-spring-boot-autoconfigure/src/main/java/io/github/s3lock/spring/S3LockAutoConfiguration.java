@@ -43,7 +43,7 @@ public class S3LockAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean(LockProvider.class)
   S3LockProvider s3LockProvider(S3LockProperties properties, S3LockS3Client s3,
-      ObjectProvider<LockListener> listener) {
+      ObjectProvider<LockListener> listener, S3LockStartupCheck startupCheck) {
     S3LockProvider.Builder builder = S3LockProvider.builder()
         .s3Client(s3.client())
         .bucket(properties.bucket().trim())
@@ -53,6 +53,10 @@ public class S3LockAutoConfiguration {
         .listener(listener.getIfAvailable(() -> LockListener.NONE));
     if (properties.lockedBy() != null && !properties.lockedBy().isBlank()) {
       builder.lockedBy(properties.lockedBy());
+    }
+    if (properties.probe()) {
+      // Probed now, at start-up: the provider need not probe again before its first lock.
+      startupCheck.probeForProvider().ifPresent(dialect -> builder.probe(false).dialect(dialect));
     }
     return builder.build();
   }

@@ -9,10 +9,14 @@ import io.github.s3lock.testing.RequestCounter;
 import io.github.s3lock.testing.TestStore;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
+import net.javacrumbs.shedlock.core.LockConfiguration;
+import net.javacrumbs.shedlock.core.LockProvider;
 import net.javacrumbs.shedlock.spring.annotation.EnableSchedulerLock;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,6 +42,11 @@ import software.amazon.awssdk.services.s3.S3Client;
 class S3LockStartupCheckTest {
 
   private static final TestStore STORE = TestStore.embedded();
+  /**
+   * As most applications run. S3Mock's jar (s3-lock-testing) carries an application.properties with
+   * spring.main.lazy-initialization=true, which an application without its own would pick up.
+   */
+  private static final String EAGER = "--spring.main.lazy-initialization=false";
   private static S3Client s3;
   private static String bucket;
 
@@ -199,6 +208,33 @@ class S3LockStartupCheckTest {
   }
 
   @Test
+  void theProviderTakesItsFirstLockWithoutProbingAgain() {
+    RequestCounter requests = new RequestCounter();
+    S3Client counted = STORE.newClient(requests);
+    try (ConfigurableApplicationContext context = start(ShedLockApp.class, counted, "s3lock.bucket=" + bucket,
+        "s3lock.key-prefix=shedlock/" + UUID.randomUUID() + "/")) {
+      assertThat(requests.count("PUT")).as("the start-up probe").isEqualTo(6);
+      requests.reset();
+
+      assertThat(context.getBean(LockProvider.class).lock(new LockConfiguration(Instant.now(), "report",
+          Duration.ofMinutes(1), Duration.ZERO))).isPresent();
+      assertThat(requests.requests()).hasToString("[PUT=200]");
+    } finally {
+      counted.close();
+    }
+  }
+
+  @Test
+  void aLazilyInitializedApplicationIsCheckedAtStartToo(CapturedOutput output) {
+    int port = closedPort();
+    assertThatThrownBy(() -> builder(ShedLockApp.class, unreachable(port))
+        .run("--spring.main.lazy-initialization=true").close())
+        .hasStackTraceContaining("S3LockStartupException");
+
+    assertThat(output).contains("APPLICATION FAILED TO START", "Connection refused");
+  }
+
+  @Test
   void withTheProbeOffTheCheckIsOneRead(CapturedOutput output) {
     RequestCounter requests = new RequestCounter();
     S3Client counted = STORE.newClient(requests);
@@ -214,14 +250,14 @@ class S3LockStartupCheckTest {
   }
 
   private static ConfigurableApplicationContext start(Class<?> app, String... properties) {
-    return builder(app, properties).run();
+    return builder(app, properties).run(EAGER);
   }
 
   /** With {@code s3} as the application's S3Client bean. */
   private static ConfigurableApplicationContext start(Class<?> app, S3Client s3, String... properties) {
     return builder(app, properties)
         .initializers(context -> context.getBeanFactory().registerSingleton("applicationS3Client", s3))
-        .run();
+        .run(EAGER);
   }
 
   private static SpringApplicationBuilder builder(Class<?> app, String... properties) {
