@@ -2,13 +2,16 @@ package io.github.s3lock.testing;
 
 import com.adobe.testing.s3mock.S3MockApplication;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -74,7 +77,27 @@ public final class EmbeddedS3 implements AutoCloseable {
     properties.put("logging.level.root", "WARN");
     properties.put("logging.level.com.adobe.testing.s3mock", "WARN");
     properties.put(S3MockApplication.PROP_SILENT, "true");
+    ownConfiguration().ifPresent(location -> properties.put("spring.config.location", location));
     return new EmbeddedS3(root, S3MockApplication.start(properties));
+  }
+
+  /**
+   * S3Mock's own {@code application.properties}, by its exact place in S3Mock's jar. S3Mock (a Spring Boot
+   * application) would otherwise read the first {@code application.properties} on the classpath: in an application
+   * that has one, the application's, without the settings S3Mock needs (it then fails to start) and with the
+   * application's own (a {@code server.port}, say).
+   */
+  private static Optional<String> ownConfiguration() {
+    try {
+      URL code = S3MockApplication.class.getProtectionDomain().getCodeSource().getLocation();
+      String location = code.toString().endsWith(".jar") ? "jar:" + code + "!/application.properties"
+          : code + "application.properties";
+      try (InputStream in = new URL(location).openStream()) {
+        return Optional.of(location);
+      }
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty(); // Not where it was in S3Mock 5.2.0: let Spring look it up as usual.
+    }
   }
 
   public URI endpoint() {
