@@ -3,6 +3,7 @@ package io.github.s3lock.examples.quartz;
 import io.github.s3lock.testing.EmbeddedS3;
 import io.github.s3lock.testing.TestStore;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,10 +73,19 @@ public final class QuartzClusterDemo {
   }
 
   public static void main(String[] args) throws Exception {
+    System.exit(run(System.out));
+  }
+
+  /**
+   * The demo, printing to {@code out}.
+   *
+   * @return the exit code: 0, or 1 when a firing ran twice or none ran
+   */
+  static int run(PrintStream out) throws Exception {
     // Local demo credentials for the embedded S3, through the SDK default chain as in production.
     System.setProperty("aws.accessKeyId", "demo");
     System.setProperty("aws.secretAccessKey", "demo");
-    System.out.println("Starting the embedded S3 server...");
+    out.println("Starting the embedded S3 server...");
     EmbeddedS3 s3Server = EmbeddedS3.shared();
     Properties template = new Properties();
     try (InputStream in = QuartzClusterDemo.class.getResourceAsStream("/quartz.properties")) {
@@ -97,7 +107,7 @@ public final class QuartzClusterDemo {
     for (Scheduler node : nodes) {
       node.start();
     }
-    System.out.printf("Two nodes, %d triggers each due every second, %d times (%d firings over %d s)...%n", TRIGGERS,
+    out.printf("Two nodes, %d triggers each due every second, %d times (%d firings over %d s)...%n", TRIGGERS,
         FIRINGS_PER_TRIGGER, DUE, FIRINGS_PER_TRIGGER);
     long lastDue = firstDue.getTime() + (FIRINGS_PER_TRIGGER - 1) * 1000L;
     await(() -> FIRED.size() >= DUE, lastDue + GRACE_MILLIS);
@@ -115,15 +125,15 @@ public final class QuartzClusterDemo {
 
     long total = FIRINGS_BY_NODE.values().stream().mapToLong(AtomicLong::get).sum();
     double seconds = Math.max(1, LATEST_FIRING.get() - firstDue.getTime()) / 1000.0;
-    System.out.println();
-    FIRINGS_BY_NODE.forEach((node, n) -> System.out.printf("  %-8s fired %d%n", node, n.get()));
-    System.out.printf("  total    fired %d of %d, duplicates %d (must be 0)%n", total, DUE, DUPLICATES.get());
-    System.out.printf("  %d firings were due over %d s; the cluster made them in %.1f s (%.1f per second), the latest"
+    out.println();
+    FIRINGS_BY_NODE.forEach((node, n) -> out.printf("  %-8s fired %d%n", node, n.get()));
+    out.printf("  total    fired %d of %d, duplicates %d (must be 0)%n", total, DUE, DUPLICATES.get());
+    out.printf("  %d firings were due over %d s; the cluster made them in %.1f s (%.1f per second), the latest"
         + " %.1f s after it was due%n", DUE, FIRINGS_PER_TRIGGER, seconds, total / seconds,
         MOST_LATE_MILLIS.get() / 1000.0);
-    System.out.printf("  S3 requests: %d, %.1f per fired trigger%n", RequestCount.REQUESTS.get(),
+    out.printf("  S3 requests: %d, %.1f per fired trigger%n", RequestCount.REQUESTS.get(),
         total == 0 ? 0.0 : (double) RequestCount.REQUESTS.get() / total);
-    System.out.println();
+    out.println();
     for (String line : List.of(
         "Why late: every firing takes Quartz's cluster lock about 3 times (to acquire, fire and complete it),",
         "each time a lock and an unlock in S3, and the nodes take that lock one at a time. That caps how fast a",
@@ -133,9 +143,9 @@ public final class QuartzClusterDemo {
         "triggers' misfire policy skips one only when it is over a minute late). Which node fires is up to",
         "Quartz: the node that has just released the lock often takes it again first. The S3 requests include",
         "the lease renewals and the GETs of the node that waits.")) {
-      System.out.println("  " + line);
+      out.println("  " + line);
     }
-    System.exit(DUPLICATES.get() == 0 && total > 0 ? 0 : 1);
+    return DUPLICATES.get() == 0 && total > 0 ? 0 : 1;
   }
 
   /** Polls {@code condition} until it holds or {@code deadline} (epoch millis) has passed. */
