@@ -21,8 +21,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     Ignored when the application has an {@code S3Client} bean.
  * @param serverTime decide expiry by the store's clock instead of this node's: nodes need no clock sync, at the
  *     price of a one-second margin on every expiry
- * @param probe check once, before the first lock, that the store honours conditional writes; turn it off only
- *     for a store known to conform
+ * @param probe check that the store honours conditional writes (a few requests): at start-up with the start-up
+ *     check, else before the first lock; turn it off only for a store known to conform
  * @param lockedBy who holds a lock, written into the lock object for people to read; default this host's name
  * @param startupCheck what to do about a lock store that fails its check at start-up (missing bucket, no
  *     credentials, unreachable endpoint, access denied, a store that ignores conditional writes): {@code fail}
