@@ -142,36 +142,48 @@ final class Acquisition {
         throw e;
       }
       Thread.interrupted();
-      String applied;
+      String applied = "it may have been applied; if so, the lock frees itself at " + mine.lockUntil()
+          + " or at this client's next attempt";
       try {
-        Version current = objects.fetch(key, null, false);
-        if (current != null && mine.owner().equals(current.record().owner())) {
-          LockRecord released = current.record().rewrittenUntil(objects.clock.now());
-          ConditionalWriteOutcome undo = objects.store.replace(key, objects.ifMatch(current.etag()),
-              LockRecordCodec.encode(released));
-          objects.seen.update(key, undo.isWritten() ? new Version(released, undo.etag(), true) : null);
-          if (undo.isWritten()) {
-            applied = "it had been applied and was released again";
-          } else {
-            orphaned.add(mine.owner());
-            applied = "it had been applied and could not be released (" + undo.result() + "); the lock frees"
-                + " itself at " + current.record().lockUntil() + " or at this client's next attempt";
+        // A second interrupt can hit the undo itself (a scheduler interrupting every thread it has): set it
+        // aside as well and try again, as release does.
+        for (int attempt = 1; ; attempt++) {
+          try {
+            applied = undo(key, mine);
+            break;
+          } catch (S3LockException cleanup) {
+            Thread.interrupted();
+            if (cleanup.kind() != S3LockException.Kind.INTERRUPTED || attempt == MAX_WRITES_PER_ATTEMPT) {
+              orphaned.add(mine.owner());
+              e.addSuppressed(cleanup);
+              break;
+            }
           }
-        } else {
-          objects.seen.update(key, current);
-          orphaned.add(mine.owner()); // not there yet, but it may still land
-          applied = "it was not applied";
         }
-      } catch (S3LockException cleanup) {
-        orphaned.add(mine.owner());
-        applied = "it may have been applied; if so, the lock frees itself at " + mine.lockUntil()
-            + " or at this client's next attempt";
-        e.addSuppressed(cleanup);
       } finally {
         Thread.currentThread().interrupt();
       }
       throw new S3LockException(S3LockException.Kind.INTERRUPTED, "Interrupted while taking lock '" + mine.name()
           + "' (s3://" + objects.bucket() + "/" + key + "): " + applied, e);
     }
+  }
+  /** Frees our acquiring write if it was applied; says what it found. */
+  private String undo(String key, LockRecord mine) {
+    Version current = objects.fetch(key, null, false);
+    if (current == null || !mine.owner().equals(current.record().owner())) {
+      objects.seen.update(key, current);
+      orphaned.add(mine.owner()); // not there yet, but it may still land
+      return "it was not applied";
+    }
+    LockRecord released = current.record().rewrittenUntil(objects.clock.now());
+    Resolution undone = objects.writeAndResolve(key, released, false,
+        () -> objects.store.replace(key, objects.ifMatch(current.etag()), LockRecordCodec.encode(released)));
+    if (undone.ours() && undone.current().record().equals(released)) {
+      objects.seen.update(key, undone.current());
+      return "it had been applied and was released again";
+    }
+    orphaned.add(mine.owner());
+    return "it had been applied and could not be released (" + undone.outcome().result() + "); the lock frees"
+        + " itself at " + current.record().lockUntil() + " or at this client's next attempt";
   }
 }

@@ -12,8 +12,8 @@ import java.util.Map;
  * <p>Bounded (least recently used out), because lock names can be dynamic ({@code "report-" + customerId}) and an
  * operator's {@code list()} must not grow a scheduler's heap. Newer wins: two threads of one client can finish
  * their reads and writes of one lock in either order, and the one that finishes last may carry the older
- * version; versions are ordered by (token, revision), which only grow (tokens across deletions too, see
- * {@code docs/protocol.md}).
+ * version. Only versions of one acquisition (one owner nonce) are ordered, by revision; between acquisitions the
+ * last answer wins, which at worst costs one more read.
  */
 final class KnownVersions {
 
@@ -33,9 +33,13 @@ final class KnownVersions {
       return new Version(record, etag, true, lastModified);
     }
 
+    /**
+     * An earlier write of the same acquisition. Versions of different acquisitions are not ordered here: tokens
+     * usually order them, but not across a deleted object re-created within the clock window (a fresh read that
+     * refused such a version kept a node believing it still held the lock; the simulation found it).
+     */
     boolean olderThan(Version other) {
-      return record.token() < other.record.token()
-          || (record.token() == other.record.token() && record.revision() < other.record.revision());
+      return record.owner().equals(other.record.owner()) && record.revision() < other.record.revision();
     }
   }
 

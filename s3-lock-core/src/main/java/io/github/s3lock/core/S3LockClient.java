@@ -6,8 +6,12 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +43,19 @@ public final class S3LockClient {
   private final Acquisition acquisition;
   private final LockListener listener;
   private final boolean probeEnabled;
+
+  /**
+   * Owner nonces of acquisitions whose last release or extend failed without an answer: one of its writes may
+   * have been applied (a later lockUntil under an ETag we never saw). Bounded; a forgotten nonce only means that
+   * extend trusts the lease's own lockUntil again.
+   */
+  private final Set<String> uncertain = Collections.synchronizedSet(Collections.newSetFromMap(
+      new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+          return size() > 256;
+        }
+      }));
 
   private S3LockClient(Builder b) {
     this.listener = IsolatedListener.of(b.listener());
@@ -128,7 +145,10 @@ public final class S3LockClient {
    * @throws S3LockException of kind UNAVAILABLE when the store kept failing: the given lease is then still valid
    */
   public Optional<Lease> extend(Lease lease, Instant newLockUntil) {
-    if (timeLeft(lease).isZero()) {
+    if (timeLeft(lease).isZero() && !uncertain.contains(lease.record().owner())) {
+      // Nothing to send: the lease may already be someone else's. Unless an earlier write of this acquisition
+      // failed without an answer: it may have been applied and moved lockUntil on, and only a write (conditional,
+      // recognising our own record by its nonce) can tell.
       return Optional.empty();
     }
     return rewrite(lease, objects.clock.toStore(newLockUntil), "extend");
@@ -185,6 +205,20 @@ public final class S3LockClient {
   }
 
   private Optional<Lease> rewrite(Lease lease, Instant lockUntil, String operation) {
+    String owner = lease.record().owner();
+    try {
+      Optional<Lease> result = rewriteOnce(lease, lockUntil, operation);
+      uncertain.remove(owner);
+      return result;
+    } catch (S3LockException e) {
+      if (e.kind() == S3LockException.Kind.UNAVAILABLE) {
+        uncertain.add(owner);
+      }
+      throw e;
+    }
+  }
+
+  private Optional<Lease> rewriteOnce(Lease lease, Instant lockUntil, String operation) {
     LockRecord base = lease.record();
     String etag = lease.etag();
     for (int attempt = 0; attempt < Acquisition.MAX_WRITES_PER_ATTEMPT; attempt++) {

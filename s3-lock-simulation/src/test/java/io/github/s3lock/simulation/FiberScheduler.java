@@ -84,6 +84,11 @@ final class FiberScheduler implements Timeline {
   }
 
   @Override
+  public void later(String name, long delayNanos, Runnable action) {
+    spawn(name, now + Math.max(0, delayNanos), action);
+  }
+
+  @Override
   public void sleep(long nanos) {
     Fiber self = CURRENT.get();
     if (self == null) {

@@ -28,6 +28,12 @@ final class History {
     long end;
     Outcome outcome = Outcome.PENDING;
     Throwable error;
+    /** An extend made by a keep-alive (ShedLock's {@code KeepAliveLockProvider}) while the task works. */
+    boolean keepAlive;
+    /** The thread was interrupted before the call began. */
+    boolean interruptedBefore;
+    /** Whether the thread's interrupt flag was set when the call returned; null if nobody looked. */
+    Boolean interruptFlagAfter;
 
     Call(long id, int node, String lock, Kind kind, long start) {
       this.id = id;
@@ -39,8 +45,8 @@ final class History {
 
     @Override
     public String toString() {
-      return kind + "#" + id + "(node " + node + ", " + lock + ", " + Checker.ms(start) + ".." + Checker.ms(end)
-          + " -> " + outcome + (error == null ? "" : " " + error) + ")";
+      return kind + (keepAlive ? "(keep-alive)" : "") + "#" + id + "(node " + node + ", " + lock + ", "
+          + Checker.ms(start) + ".." + Checker.ms(end) + " -> " + outcome + (error == null ? "" : " " + error) + ")";
     }
   }
 
@@ -50,6 +56,8 @@ final class History {
     final List<Call> grants = new ArrayList<>();
     /** Every extend call of this holding, whatever its outcome. */
     final List<Call> extendCalls = new ArrayList<>();
+    /** The release (unlock) of this holding, if its holder got that far. */
+    Call release;
     /** When the holder stopped working under the lock; {@link Long#MAX_VALUE} if it crashed holding it. */
     long workEnd = Long.MAX_VALUE;
     boolean crashed;
@@ -75,6 +83,18 @@ final class History {
     return call;
   }
 
+  /** An extend by the keep-alive of a long task (ShedLock's {@code KeepAliveLockProvider}). */
+  synchronized Call beginKeepAlive(int node, String lock) {
+    Call call = begin(node, lock, Kind.EXTEND);
+    call.keepAlive = true;
+    return call;
+  }
+
+  /** The caller interrupted its own thread just before {@code call}. */
+  synchronized void interruptedBefore(Call call) {
+    call.interruptedBefore = true;
+  }
+
   synchronized void end(Call call, Outcome outcome) {
     call.end = time.nanos();
     call.outcome = outcome;
@@ -98,6 +118,15 @@ final class History {
 
   synchronized void extended(Holding holding, Call extend) {
     holding.grants.add(extend);
+  }
+
+  synchronized void releasing(Holding holding, Call release) {
+    holding.release = release;
+  }
+
+  /** What the caller found on its thread's interrupt flag after {@code call} returned (and cleared it). */
+  synchronized void interruptFlag(Call call, boolean set) {
+    call.interruptFlagAfter = set;
   }
 
   synchronized void workEnded(Holding holding) {

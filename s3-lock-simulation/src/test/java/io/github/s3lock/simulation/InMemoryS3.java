@@ -20,7 +20,9 @@ import java.util.Set;
  *
  * <p>This store exists only for the simulation and fault injection: it is the one S3 stand-in whose answers
  * the protocol tests trust, because it is small enough to read, and it records every applied write for the
- * checker. Protocol behaviour on real servers is tested against S3Mock (serialized) and Ceph radosgw.
+ * checker: PUTs, PUTs that land after their client gave up ({@link #handleLate}), and DELETEs (an operator's or
+ * a lifecycle rule's, {@link #deleteObject}). Protocol behaviour on real servers is tested against S3Mock
+ * (serialized) and Ceph radosgw.
  *
  * <p>Two deliberately broken modes prove that the checker can fail: {@link Broken#IGNORE_CONDITIONS} (a store
  * that accepts the condition headers and ignores them) and {@link Broken#CHECK_THEN_WRITE} (the condition is
@@ -36,8 +38,26 @@ final class InMemoryS3 {
   /** A response as the store decided it. */
   record Answer(int status, Map<String, String> headers, byte[] body) {}
 
-  /** One applied write, for the checker. */
-  record AppliedWrite(long seq, long atNanos, String key, int node, long call, byte[] body, String etag) {}
+  /** How an applied write came about. */
+  enum WriteKind {
+    /** A PUT, applied when it arrived. */
+    PUT,
+    /** A PUT that the client had given up on (it timed out), applied later: {@link Fault#LANDS_LATE}. */
+    LATE_PUT,
+    /** A DELETE: by an operator or a lifecycle rule ({@link #OPERATOR}), or by a client (its probe's keys). */
+    DELETE
+  }
+
+  /** The node of writes that no node made: an operator's or a lifecycle rule's deletes. */
+  static final int OPERATOR = -1;
+
+  /** One applied write (a PUT or a DELETE), for the checker. */
+  record AppliedWrite(long seq, long atNanos, String key, int node, long call, byte[] body, String etag,
+      WriteKind kind) {
+    boolean deleted() {
+      return kind == WriteKind.DELETE;
+    }
+  }
 
   private record StoredObject(byte[] body, String etag) {}
 
@@ -85,9 +105,9 @@ final class InMemoryS3 {
     return List.copyOf(writes);
   }
 
-  /** Deletes an object as a lifecycle rule or an operator would. */
-  synchronized void deleteObject(String bucket, String key) {
-    objects.remove(bucket + "/" + key);
+  /** Deletes an object as a lifecycle rule or an operator would (unconditionally); false if there was none. */
+  synchronized boolean deleteObject(String bucket, String key) {
+    return delete(bucket + "/" + key, key, OPERATOR, Calls.NONE);
   }
 
   synchronized void putRaw(String bucket, String key, byte[] body) {
@@ -100,6 +120,17 @@ final class InMemoryS3 {
    */
   synchronized Answer handle(String method, String bucket, String key, Map<String, String> headers, byte[] body,
       int node, long call) {
+    return handle(method, bucket, key, headers, body, node, call, WriteKind.PUT);
+  }
+
+  /** Applies a request that the client gave up on ({@link Fault#LANDS_LATE}), its conditions evaluated now. */
+  synchronized Answer handleLate(String method, String bucket, String key, Map<String, String> headers,
+      byte[] body, int node, long call) {
+    return handle(method, bucket, key, headers, body, node, call, WriteKind.LATE_PUT);
+  }
+
+  private Answer handle(String method, String bucket, String key, Map<String, String> headers, byte[] body,
+      int node, long call, WriteKind kind) {
     if (key == null) {
       if (method.equals("PUT")) {
         buckets.add(bucket);
@@ -132,7 +163,7 @@ final class InMemoryS3 {
         if (refused != null && !ignore) {
           return refused;
         }
-        return apply(id, key, body, node, call);
+        return apply(id, key, body, node, call, kind);
       }
       case "DELETE": {
         String ifMatch = headers.get("if-match");
@@ -140,7 +171,7 @@ final class InMemoryS3 {
           return current == null ? error(404, "NoSuchKey", "The specified key does not exist.")
               : error(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold");
         }
-        objects.remove(id);
+        delete(id, key, node, call);
         return answer(204, null);
       }
       default:
@@ -158,7 +189,7 @@ final class InMemoryS3 {
 
   /** For {@link Broken#CHECK_THEN_WRITE}: the write, applied later without checking again. */
   synchronized Answer applyUnchecked(String bucket, String key, byte[] body, int node, long call) {
-    return apply(bucket + "/" + key, key, body, node, call);
+    return apply(bucket + "/" + key, key, body, node, call, WriteKind.PUT);
   }
 
   private Answer conditionFails(Map<String, String> headers, StoredObject current) {
@@ -178,13 +209,22 @@ final class InMemoryS3 {
     return null;
   }
 
-  private Answer apply(String id, String key, byte[] body, int node, long call) {
+  private Answer apply(String id, String key, byte[] body, int node, long call, WriteKind kind) {
     String etag = nextEtag();
     objects.put(id, new StoredObject(body, etag));
     if (recordWrites) {
-      writes.add(new AppliedWrite(writes.size(), time.nanos(), key, node, call, body, etag));
+      writes.add(new AppliedWrite(writes.size(), time.nanos(), key, node, call, body, etag, kind));
     }
     return answer(200, etag);
+  }
+
+  private boolean delete(String id, String key, int node, long call) {
+    boolean existed = objects.remove(id) != null;
+    if (existed && recordWrites) {
+      writes.add(new AppliedWrite(writes.size(), time.nanos(), key, node, call, new byte[0], null,
+          WriteKind.DELETE));
+    }
+    return existed;
   }
 
   private String nextEtag() {

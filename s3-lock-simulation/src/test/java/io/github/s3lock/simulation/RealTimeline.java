@@ -20,6 +20,16 @@ final class RealTimeline implements Timeline {
   }
 
   @Override
+  public void later(String name, long delayNanos, Runnable action) {
+    Thread t = new Thread(() -> {
+      sleep(delayNanos);
+      action.run();
+    }, name);
+    t.setDaemon(true);
+    t.start();
+  }
+
+  @Override
   public Instant instant() {
     return start.plusNanos(nanos());
   }

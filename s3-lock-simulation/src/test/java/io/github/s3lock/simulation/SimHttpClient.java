@@ -3,11 +3,15 @@ package io.github.s3lock.simulation;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import software.amazon.awssdk.http.AbortableInputStream;
 import software.amazon.awssdk.http.ExecutableHttpRequest;
 import software.amazon.awssdk.http.HttpExecuteRequest;
@@ -20,8 +24,9 @@ import software.amazon.awssdk.http.SdkHttpResponse;
  * One node's connection to the {@link InMemoryS3}: an AWS SDK HTTP client that serves path-style S3 REST
  * requests from memory, so that the real {@code S3Client} (request marshalling, error parsing, retries) and
  * everything above it run unchanged. The network between node and store lives here: latency on the way in and
- * out (virtual or real, as the {@link Timeline} has it), the faults of a {@link FaultPlan}, and a node-level
- * crash (every request refused) or stall (requests wait until the stall ends, as in a GC pause).
+ * out (virtual or real, as the {@link Timeline} has it), the faults of a {@link FaultPlan} (including writes that
+ * land after the client gave up, and interrupts of the calling thread), and a node-level crash (every request
+ * refused) or stall (requests wait until the stall ends, as in a GC pause).
  */
 final class SimHttpClient implements SdkHttpClient {
 
@@ -34,6 +39,8 @@ final class SimHttpClient implements SdkHttpClient {
   private final int node;
   private volatile boolean crashed;
   private volatile long stalledUntil = Long.MIN_VALUE;
+  /** Late writes of this node that land as soon as its next read of their key has been served, by key. */
+  private final Map<String, List<Runnable>> landAfterNextRead = new HashMap<>();
 
   SimHttpClient(InMemoryS3 store, Timeline time, FaultPlan faults, int node) {
     this.store = store;
@@ -99,9 +106,36 @@ final class SimHttpClient implements SdkHttpClient {
     time.sleep(faults.latencyNanos(spike));
 
     InMemoryS3.Answer answer;
+    if (fault == Fault.INTERRUPTED_IN_FLIGHT && !faults.interruptAfterApply()) {
+      // The interrupt arrives while the request is on its way: the connection is torn down before the store
+      // sees it. The SDK then finds the flag set and aborts the call.
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("simulated: interrupted before the request reached the store");
+    }
     if (fault == Fault.DROPPED_BEFORE_APPLY) {
       time.sleep(DROP_TIMEOUT_NANOS);
       throw new IOException("simulated: read timed out (request dropped before it reached the store)");
+    } else if (fault == Fault.LANDS_LATE && write) {
+      // Stuck in a queue on the way: applied later, with its conditions evaluated then, whatever the client
+      // has done meanwhile (read back, written again, returned). A random delay rarely hits the moment that
+      // matters most, so half of them land right after the client's next read of the key has been served: the
+      // read-back shows the old version, and the client's next write meets ours.
+      Map<String, String> queued = Map.copyOf(headers);
+      byte[] queuedBody = body;
+      AtomicBoolean landed = new AtomicBoolean();
+      Runnable land = () -> {
+        if (landed.compareAndSet(false, true)) {
+          store.handleLate(method, bucket, key, queued, queuedBody, node, call);
+        }
+      };
+      time.later("late-write-" + node, faults.lateLandingNanos(), land);
+      if (faults.landAfterNextRead()) {
+        synchronized (landAfterNextRead) {
+          landAfterNextRead.computeIfAbsent(bucket + "/" + key, k -> new ArrayList<>()).add(land);
+        }
+      }
+      time.sleep(DROP_TIMEOUT_NANOS);
+      throw new IOException("simulated: read timed out (the request is stuck on its way and will land later)");
     } else if (fault == Fault.SLOWDOWN_503) {
       answer = store.error(503, "SlowDown", "Please reduce your request rate.");
     } else if (fault == Fault.ERROR_500 || (fault == Fault.CONFLICT_409 && write)) {
@@ -117,9 +151,22 @@ final class SimHttpClient implements SdkHttpClient {
       }
     } else {
       answer = store.handle(method, bucket, key, headers, body, node, call);
+      if (method.equals("GET") && key != null) {
+        List<Runnable> due;
+        synchronized (landAfterNextRead) {
+          due = landAfterNextRead.remove(bucket + "/" + key);
+        }
+        if (due != null) {
+          due.forEach(Runnable::run);
+        }
+      }
     }
 
     time.sleep(faults.latencyNanos(spike));
+    if (fault == Fault.INTERRUPTED_IN_FLIGHT) {
+      // The interrupt arrives while the answer is on its way back: the store has done its part.
+      Thread.currentThread().interrupt();
+    }
     if (write && fault == Fault.APPLIED_RESPONSE_LOST) {
       throw new IOException("simulated: connection reset (the write was applied, its response lost)");
     }

@@ -16,6 +16,12 @@ interface Timeline {
   /** Lets ground-truth time pass for the calling thread (a request on the wire, a task at work, a GC stall). */
   void sleep(long nanos);
 
+  /**
+   * Runs {@code action} {@code delayNanos} from now, apart from the calling thread (a request stuck in a queue
+   * that the store applies later). In virtual time it runs atomically, like everything between two sleeps.
+   */
+  void later(String name, long delayNanos, Runnable action);
+
   default Instant instant() {
     return EPOCH.plusNanos(nanos());
   }

@@ -51,8 +51,8 @@ public final class S3LockProvider implements ExtensibleLockProvider {
   public static final String DEFAULT_KEY_PREFIX = "shedlock/";
 
   private final S3LockClient client;
-  private final InstantSource clock;
   private final LongConsumer extendRetryPause;
+  private final InstantSource clock;
   private final String description;
 
   /**
@@ -78,8 +78,8 @@ public final class S3LockProvider implements ExtensibleLockProvider {
 
   private S3LockProvider(Builder builder) {
     this.client = builder.core.build();
-    this.clock = builder.clock;
     this.extendRetryPause = builder.extendRetryPause;
+    this.clock = builder.clock;
     this.description = "S3LockProvider[s3://" + client.bucket() + "/" + client.keyPrefix() + ", " + builder.timeMode
         + " time]";
   }

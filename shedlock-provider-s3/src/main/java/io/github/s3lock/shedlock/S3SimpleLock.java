@@ -67,6 +67,7 @@ final class S3SimpleLock extends AbstractSimpleLock {
   protected Optional<SimpleLock> doExtend(LockConfiguration newConfiguration) {
     Duration pause = FIRST_PAUSE;
     S3LockException lastFailure = null;
+    boolean lastChance = false;
     while (true) {
       try {
         Optional<Lease> extended = provider.client().extend(lease, newConfiguration.getLockAtMostUntil());
@@ -86,7 +87,20 @@ final class S3SimpleLock extends AbstractSimpleLock {
         }
         lastFailure = e;
       }
-      Duration remaining = Duration.between(provider.now(), lockConfiguration.getLockAtMostUntil());
+      // Judged as the core judges the lease (in server time by the store's clock, not the wall clock, which can
+      // step). But a failed extension may have been applied, and then the lock is ours until the lockAtMostUntil
+      // we asked for: keep trying until that has passed too, or the lock stays held by nobody who knows it.
+      Duration remaining = provider.client().timeLeft(lease);
+      Duration asked = Duration.between(provider.now(), newConfiguration.getLockAtMostUntil());
+      if (asked.compareTo(remaining) > 0) {
+        remaining = asked;
+      }
+      if ((remaining.isNegative() || remaining.isZero()) && !lastChance) {
+        // One more attempt, at once: a failed extension may have been applied after all, and then the lease is
+        // still ours under a later lockUntil; the core's conditional write recognises it by its nonce.
+        lastChance = true;
+        continue;
+      }
       if (remaining.isNegative() || remaining.isZero()) {
         warnNotExtended("S3 failed every extension until the lease was gone", lastFailure);
         HoldingsByThread.ended(holding);
