@@ -4,6 +4,7 @@ import io.github.s3lock.core.LockRecord;
 import io.github.s3lock.core.S3LockAdmin;
 import io.github.s3lock.core.S3LockAdmin.OperatorRelease;
 import java.time.Instant;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -15,7 +16,9 @@ import software.amazon.awssdk.services.s3.S3Client;
     description = {
         "Free a lock so that the next node can take it. The write is conditional on the version just read, so a"
             + " lock taken in between is never overwritten.",
-        "Without --force, a lock that is still held is left alone and its holder is named."},
+        "Without --force, a lock that is still held is left alone and its holder is named.",
+        "Without --prefix, finds the lock under the default prefixes (locks/, shedlock/,"
+            + " quartz-locks/<scheduler>/<tablePrefix>/); a name found under several needs --prefix."},
     footerHeading = "%nExamples:%n",
     footer = {"  s3-lock release --bucket my-bucket report.daily",
         "  # the holder is gone for sure:",
@@ -34,7 +37,24 @@ final class ReleaseCommand extends StoreCommand {
   @Override
   public Integer call() {
     try (S3Client s3 = store.s3Client(cli.interceptors())) {
-      S3LockAdmin admin = store.admin(s3);
+      S3LockAdmin admin;
+      if (store.prefixGiven()) {
+        admin = store.admin(s3);
+      } else {
+        List<LockLocations.Found> found = LockLocations.find(store, s3, name);
+        if (found.isEmpty()) {
+          err().println("No lock named '" + name + "' in " + store.bucketWhere() + " under the default prefixes "
+              + LockLocations.DESCRIPTION + ". If your application sets another key prefix, pass it with --prefix.");
+          err().flush();
+          return S3LockCli.NO_SUCH_LOCK;
+        }
+        if (found.size() > 1) {
+          throw new CommandFailure("'" + name + "' exists under " + found.size() + " prefixes ("
+              + String.join(", ", found.stream().map(LockLocations.Found::prefix).toList())
+              + "). Say which one to release with --prefix.", null);
+        }
+        admin = found.get(0).admin();
+      }
       OperatorRelease release = admin.forceRelease(name, force);
       Instant now = admin.now();
       LockRecord found = release.found();

@@ -22,8 +22,10 @@ final class StoreOptions {
   @Option(names = "--bucket", required = true, paramLabel = "BUCKET", description = "The bucket that holds the locks.")
   String bucket;
 
-  @Option(names = "--prefix", paramLabel = "PREFIX", defaultValue = "locks/",
-      description = "Key prefix of the lock objects, as configured in your application (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--prefix", paramLabel = "PREFIX",
+      description = {"Key prefix of the lock objects, as configured in your application. Default: list, show and"
+          + " release look under the default prefixes of the core (locks/), the ShedLock provider (shedlock/) and"
+          + " the Quartz semaphore (quartz-locks/<scheduler>/<tablePrefix>/); probe uses locks/."})
   String prefix;
 
   @Option(names = "--endpoint", paramLabel = "URL",
@@ -59,19 +61,38 @@ final class StoreOptions {
     return factory.build();
   }
 
-  /** The operators' entry point on {@code s3}; forced releases are recorded as done by {@code user@host}. */
+  /** True when {@code --prefix} was given: look there only. */
+  boolean prefixGiven() {
+    return prefix != null;
+  }
+
+  /** The operators' entry point on {@code --prefix}, or on the core's default {@code locks/}. */
   S3LockAdmin admin(S3Client s3) {
+    return admin(s3, prefixGiven() ? prefix : LockLocations.CORE);
+  }
+
+  /** The operators' entry point on {@code keyPrefix}; forced releases are recorded as done by {@code user@host}. */
+  S3LockAdmin admin(S3Client s3, String keyPrefix) {
     return S3LockClient.builder()
         .s3Client(s3)
         .bucket(bucket)
-        .keyPrefix(prefix)
+        .keyPrefix(keyPrefix)
         .lockedBy(operator())
         .buildAdmin();
   }
 
-  /** {@code s3://bucket/prefix}, and the endpoint when it is not AWS S3. */
+  /** {@code s3://bucket/prefix} of {@link #admin(S3Client)}, and the endpoint when it is not AWS S3. */
   String where() {
-    return "s3://" + bucket + "/" + prefix + (endpoint == null ? "" : " at " + endpoint);
+    return "s3://" + bucket + "/" + (prefixGiven() ? prefix : LockLocations.CORE) + at();
+  }
+
+  /** {@code s3://bucket}, and the endpoint when it is not AWS S3. */
+  String bucketWhere() {
+    return "s3://" + bucket + at();
+  }
+
+  private String at() {
+    return endpoint == null ? "" : " at " + endpoint;
   }
 
   private Region region() {

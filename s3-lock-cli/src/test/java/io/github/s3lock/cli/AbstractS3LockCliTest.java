@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.s3lock.core.Lease;
 import io.github.s3lock.core.LockRecord;
 import io.github.s3lock.core.S3LockClient;
+import io.github.s3lock.quartz.S3Semaphore;
+import io.github.s3lock.shedlock.S3LockProvider;
 import io.github.s3lock.testing.FaultInjector;
 import io.github.s3lock.testing.TestStore;
 import java.io.PrintWriter;
@@ -15,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import net.javacrumbs.shedlock.core.LockConfiguration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -214,8 +217,124 @@ abstract class AbstractS3LockCliTest {
     assertThat(run.err()).contains("S3LockException").contains("\tat ");
   }
 
+  @Test
+  void listWithoutAPrefixFindsTheLocksOfShedLockQuartzAndTheCoreAtTheirDefaultPrefixes() throws Exception {
+    adaptersHoldTheirLocks(() -> {
+      Run run = runWithoutPrefix("list");
+
+      assertThat(run.exitCode()).as(run.err()).isEqualTo(0);
+      List<String> lines = run.out().lines().toList();
+      assertThat(lines.get(0)).containsPattern("^PREFIX +NAME +STATE +LOCKED BY +LOCK UNTIL \\(UTC\\) +TOKEN +LAST");
+      assertThat(lines.subList(1, 5)).satisfiesExactly(
+          l -> assertThat(l).containsPattern("^locks/ +nightly +held +core-node "),
+          l -> assertThat(l).containsPattern("^quartz-locks/billing/QRTZ_/ +STATE_ACCESS +free +quartz-node "),
+          l -> assertThat(l).containsPattern("^quartz-locks/billing/QRTZ_/ +TRIGGER_ACCESS +held +quartz-node "),
+          l -> assertThat(l).containsPattern("^shedlock/ +send-report +held +shedlock-node "));
+      assertThat(run.out()).contains("4 locks in s3://" + bucket, ", 3 held, at ",
+          "Looked under locks/ (s3-lock core), shedlock/ (ShedLock provider) and"
+              + " quartz-locks/<scheduler>/<tablePrefix>/ (Quartz semaphore); pass --prefix for another key prefix.");
+    });
+  }
+
+  @Test
+  void anExplicitPrefixStillNarrowsTheList() throws Exception {
+    adaptersHoldTheirLocks(() -> {
+      Run run = runWithoutPrefix("list", "--prefix", "shedlock/");
+
+      assertThat(run.exitCode()).as(run.err()).isEqualTo(0);
+      List<String> lines = run.out().lines().toList();
+      assertThat(lines.get(0)).startsWith("NAME ");
+      assertThat(lines.get(1)).containsPattern("^send-report +held +shedlock-node ");
+      assertThat(run.out()).contains("1 lock under s3://" + bucket + "/shedlock/").doesNotContain("TRIGGER_ACCESS");
+    });
+  }
+
+  @Test
+  void showWithoutAPrefixFindsTheQuartzAndTheShedLockLocks() throws Exception {
+    adaptersHoldTheirLocks(() -> {
+      Run quartz = runWithoutPrefix("show", "TRIGGER_ACCESS");
+      Run shedlock = runWithoutPrefix("show", "send-report");
+
+      assertThat(quartz.exitCode()).as(quartz.err()).isEqualTo(0);
+      assertThat(quartz.out()).startsWith("Lock 'TRIGGER_ACCESS' at s3://" + bucket
+          + "/quartz-locks/billing/QRTZ_/TRIGGER_ACCESS\n").containsPattern("held by quartz-node until \\S+Z");
+      assertThat(shedlock.exitCode()).as(shedlock.err()).isEqualTo(0);
+      assertThat(shedlock.out()).startsWith("Lock 'send-report' at s3://" + bucket + "/shedlock/send-report\n")
+          .containsPattern("held by shedlock-node until \\S+Z");
+    });
+  }
+
+  @Test
+  void aNameUnderTwoDefaultPrefixesIsShownTwiceAndReleasedOnlyWithAPrefix() throws Exception {
+    adaptersHoldTheirLocks(() -> {
+      S3LockClient core = S3LockClient.builder().s3Client(s3).bucket(bucket).lockedBy("core-node").build();
+      core.release(core.tryAcquire("send-report", Instant.now().plusSeconds(60)).orElseThrow(), Instant.now());
+
+      Run show = runWithoutPrefix("show", "send-report");
+      Run release = runWithoutPrefix("release", "send-report");
+
+      assertThat(show.exitCode()).as(show.err()).isEqualTo(0);
+      assertThat(show.out()).startsWith("'send-report' exists under 2 prefixes:")
+          .contains("Lock 'send-report' at s3://" + bucket + "/locks/send-report")
+          .contains("Lock 'send-report' at s3://" + bucket + "/shedlock/send-report");
+      assertThat(release.exitCode()).isEqualTo(1);
+      assertThat(release.err()).startsWith("error: 'send-report' exists under 2 prefixes (locks/, shedlock/). Say"
+          + " which one to release with --prefix.");
+    });
+  }
+
+  @Test
+  void withoutAPrefixAnEmptyBucketSaysWhereItLooked() {
+    Run list = runWithoutPrefix("list");
+    Run show = runWithoutPrefix("show", "TRIGGER_ACCESS");
+
+    assertThat(list.exitCode()).as(list.err()).isEqualTo(0);
+    assertThat(list.out()).startsWith("No locks in s3://" + bucket).contains("under the default prefixes locks/"
+        + " (s3-lock core), shedlock/ (ShedLock provider) and quartz-locks/<scheduler>/<tablePrefix>/ (Quartz"
+        + " semaphore).", "If your application sets another key prefix, pass it with --prefix.");
+    assertThat(show.exitCode()).isEqualTo(4);
+    assertThat(show.err()).startsWith("No lock named 'TRIGGER_ACCESS' in s3://" + bucket);
+  }
+
+  /**
+   * Runs {@code checks} while the real adapters hold locks at their default prefixes: the ShedLock provider
+   * {@code send-report}, a Quartz semaphore of scheduler {@code billing} {@code TRIGGER_ACCESS} (and has released
+   * {@code STATE_ACCESS}), the core {@code nightly}.
+   */
+  private void adaptersHoldTheirLocks(Runnable checks) throws Exception {
+    S3LockProvider shedlock = S3LockProvider.builder().s3Client(s3).bucket(bucket).lockedBy("shedlock-node").build();
+    assertThat(shedlock.lock(new LockConfiguration(Instant.now(), "send-report", Duration.ofMinutes(5),
+        Duration.ZERO))).isPresent();
+    S3LockClient core = S3LockClient.builder().s3Client(s3).bucket(bucket).lockedBy("core-node").build();
+    core.tryAcquire("nightly", Instant.now().plus(Duration.ofMinutes(5))).orElseThrow();
+    S3Semaphore quartz = new S3Semaphore(s3);
+    quartz.setBucket(bucket);
+    quartz.setLockedBy("quartz-node");
+    quartz.setSchedName("billing");
+    quartz.setTablePrefix("QRTZ_");
+    assertThat(quartz.obtainLock(null, "STATE_ACCESS")).isTrue();
+    quartz.releaseLock("STATE_ACCESS");
+    assertThat(quartz.obtainLock(null, "TRIGGER_ACCESS")).isTrue();
+    try {
+      checks.run();
+    } finally {
+      quartz.releaseLock("TRIGGER_ACCESS");
+    }
+  }
+
   private Run run(String command, String... args) {
     return run(List.of(), command, args);
+  }
+
+  private Run runWithoutPrefix(String command, String... args) {
+    List<String> all = new ArrayList<>();
+    all.add(command);
+    all.addAll(storeArgs());
+    int at = all.indexOf("--prefix");
+    all.remove(at + 1);
+    all.remove(at);
+    all.addAll(Arrays.asList(args));
+    return execute(List.of(), all.toArray(String[]::new));
   }
 
   private Run run(List<ExecutionInterceptor> interceptors, String command, String... args) {

@@ -30,7 +30,8 @@ class S3LockCliTest {
 
     assertThat(run.exitCode()).isEqualTo(0);
     assertThat(run.out()).contains("--bucket=BUCKET", "--prefix=PREFIX", "--endpoint=URL", "--path-style",
-        "--force", "Example", "default: locks/");
+        "--force", "Example", "Default: list, show and release look", "(locks/)", "(shedlock/)",
+        "(quartz-locks/<scheduler>/<tablePrefix>/)", "probe uses locks/.");
   }
 
   @Test

@@ -37,7 +37,7 @@ final class ConformanceProbe {
     try {
       ConditionalWriteOutcome created = store.create(key, body());
       if (!created.isWritten()) {
-        throw probeFailed("creating " + key + " with If-None-Match: * answered " + created.result());
+        throw probeFailed("creating " + key + " with If-None-Match: *", created);
       }
       String etag = created.etag();
 
@@ -45,8 +45,7 @@ final class ConformanceProbe {
       boolean ifNoneMatchHonoured = switch (again.result()) {
         case PRECONDITION_FAILED, CONFLICT -> true;
         case WRITTEN -> false;
-        case NOT_FOUND, UNKNOWN -> throw probeFailed("a second If-None-Match: * PUT of " + key + " answered "
-            + again.result());
+        case NOT_FOUND, UNKNOWN -> throw probeFailed("a second If-None-Match: * PUT of " + key, again);
       };
       etag = again.isWritten() ? again.etag() : etag;
 
@@ -54,8 +53,8 @@ final class ConformanceProbe {
       boolean ifMatchHonoured = switch (wrong.result()) {
         case PRECONDITION_FAILED -> true;
         case WRITTEN -> false;
-        case NOT_FOUND, CONFLICT, UNKNOWN -> throw probeFailed("If-Match with a wrong ETag on " + key
-            + " answered " + wrong.result());
+        case NOT_FOUND, CONFLICT, UNKNOWN -> throw probeFailed("If-Match with a wrong ETag on " + key,
+            wrong);
       };
       etag = wrong.isWritten() ? wrong.etag() : etag;
 
@@ -68,8 +67,8 @@ final class ConformanceProbe {
         case NOT_FOUND -> 404;
         case PRECONDITION_FAILED -> 412;
         case WRITTEN -> 200;
-        case CONFLICT, UNKNOWN -> throw probeFailed("If-Match on the missing key " + missingKey + " answered "
-            + missing.result());
+        case CONFLICT, UNKNOWN -> throw probeFailed("If-Match on the missing key " + missingKey,
+            missing);
       };
       if (missing.isWritten()) {
         store.deleteQuietly(missingKey);
@@ -87,8 +86,39 @@ final class ConformanceProbe {
     return ("{\"probe\":" + writes + ",\"nonce\":\"" + UUID.randomUUID() + "\"}").getBytes(StandardCharsets.UTF_8);
   }
 
-  private S3LockException probeFailed(String what) {
-    return new S3LockException(S3LockException.Kind.UNAVAILABLE, "Conformance probe of s3://" + store.bucket()
-        + "/" + keys.prefix() + " failed: " + what + ". Retry, or check the store's health.");
+  /**
+   * The probe is the first thing a new client sends, so it meets the commonest set-up mistakes first (no
+   * credentials, a wrong or unreachable endpoint): the SDK's own message is kept, and the exception chained.
+   */
+  private S3LockException probeFailed(String step, ConditionalWriteOutcome outcome) {
+    String where = "Conformance probe of s3://" + store.bucket() + "/" + keys.prefix();
+    RuntimeException cause = outcome.cause();
+    if (cause == null) {
+      return new S3LockException(S3LockException.Kind.UNAVAILABLE, where + " failed: " + step + " answered "
+          + outcome.result() + ". Retry, or check the store's health.");
+    }
+    if (missingCredentials(cause)) {
+      // The SDK's message names the providers it tried, never a secret.
+      return new S3LockException(S3LockException.Kind.UNAVAILABLE, where + " could not sign its first request: no"
+          + " AWS credentials (" + cause.getMessage() + "). Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or"
+          + " AWS_PROFILE (~/.aws/credentials, SSO), or run with a container or instance role; or build the S3Client"
+          + " with a credentials provider.", cause);
+    }
+    return new S3LockException(S3LockException.Kind.UNAVAILABLE, where + " failed: " + step + " got no answer ("
+        + cause.getMessage() + "). Check the S3Client's endpoint and region, the network and the store's health,"
+        + " then retry.", cause);
+  }
+
+  /**
+   * The AWS SDK v2 has no exception type for "no credentials": every credentials provider, and the default chain,
+   * throws {@code SdkClientException} with a message that starts "Unable to load credentials" (2.x up to 2.57).
+   */
+  private static boolean missingCredentials(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && t.getMessage().startsWith("Unable to load credentials")) {
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -2,13 +2,16 @@ package io.github.s3lock.testing;
 
 import com.adobe.testing.s3mock.S3MockApplication;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -46,11 +49,21 @@ public final class EmbeddedS3 implements AutoCloseable {
 
   /** Starts a new server on a free loopback port. */
   public static EmbeddedS3 start() {
+    return start(0);
+  }
+
+  /**
+   * Starts a new server on a loopback port.
+   *
+   * @param port the port of {@link #endpoint()} on 127.0.0.1; 0 for a free one
+   * @return the running server
+   */
+  public static EmbeddedS3 start(int port) {
     Path root = newStoreRoot();
     Map<String, Object> properties = new HashMap<>();
     properties.put("server.ssl.enabled", "false");
     properties.put("server.address", "127.0.0.1");
-    properties.put(S3MockApplication.PROP_HTTPS_PORT, "0");
+    properties.put(S3MockApplication.PROP_HTTPS_PORT, Integer.toString(port));
     properties.put(S3MockApplication.PROP_HTTP_PORT, "0");
     properties.put("server.tomcat.threads.max", "1");
     properties.put("server.tomcat.threads.min-spare", "1");
@@ -58,11 +71,33 @@ public final class EmbeddedS3 implements AutoCloseable {
     properties.put("com.adobe.testing.s3mock.store.retain-files-on-exit", "false");
     properties.put("spring.main.sources", LoopbackConnectors.class.getName());
     properties.put("spring.main.banner-mode", "off");
+    // Spring Boot would log "Starting <the caller's main class>" at INFO under the caller's logger.
+    properties.put("spring.main.log-startup-info", "false");
     properties.put("spring.jmx.enabled", "false");
     properties.put("logging.level.root", "WARN");
     properties.put("logging.level.com.adobe.testing.s3mock", "WARN");
     properties.put(S3MockApplication.PROP_SILENT, "true");
+    ownConfiguration().ifPresent(location -> properties.put("spring.config.location", location));
     return new EmbeddedS3(root, S3MockApplication.start(properties));
+  }
+
+  /**
+   * S3Mock's own {@code application.properties}, by its exact place in S3Mock's jar. S3Mock (a Spring Boot
+   * application) would otherwise read the first {@code application.properties} on the classpath: in an application
+   * that has one, the application's, without the settings S3Mock needs (it then fails to start) and with the
+   * application's own (a {@code server.port}, say).
+   */
+  private static Optional<String> ownConfiguration() {
+    try {
+      URL code = S3MockApplication.class.getProtectionDomain().getCodeSource().getLocation();
+      String location = code.toString().endsWith(".jar") ? "jar:" + code + "!/application.properties"
+          : code + "application.properties";
+      try (InputStream in = new URL(location).openStream()) {
+        return Optional.of(location);
+      }
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty(); // Not where it was in S3Mock 5.2.0: let Spring look it up as usual.
+    }
   }
 
   public URI endpoint() {

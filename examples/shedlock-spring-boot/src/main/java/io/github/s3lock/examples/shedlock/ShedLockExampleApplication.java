@@ -1,13 +1,7 @@
 package io.github.s3lock.examples.shedlock;
 
-import io.github.s3lock.shedlock.S3LockProvider;
 import io.github.s3lock.testing.EmbeddedS3;
-import java.net.URI;
-import java.time.Duration;
-import net.javacrumbs.shedlock.core.ClockProvider;
-import net.javacrumbs.shedlock.core.LockConfiguration;
 import net.javacrumbs.shedlock.core.LockProvider;
-import net.javacrumbs.shedlock.core.SimpleLock;
 import net.javacrumbs.shedlock.spring.annotation.EnableSchedulerLock;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
@@ -16,30 +10,32 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Condition;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.core.env.Environment;
+import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.scheduling.annotation.EnableScheduling;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import org.springframework.util.StringUtils;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 
 /**
  * One node of a scheduler cluster: two {@code @Scheduled @SchedulerLock} tasks ({@link ExampleTasks}) and the
- * S3 lock provider. Run several and each tick of each task runs on one of them.
+ * S3 lock provider that s3-lock-spring-boot-autoconfigure creates from {@code application.properties}
+ * ({@code s3lock.bucket}). Run several and each tick of each task runs on one of them.
  *
  * <p>Where the locks live:
  * <ul>
- *   <li>{@code s3lock.endpoint} set (e.g. {@code http://127.0.0.1:7480} for radosgw): that endpoint, path-style,
- *       region {@code s3lock.region} (default {@code us-east-1}), credentials from the AWS default chain;</li>
- *   <li>else {@code AWS_REGION} set: AWS S3, region and credentials from the AWS default chain;</li>
- *   <li>else: an embedded S3 server in this JVM (S3Mock, serialized so that its conditional writes are atomic).</li>
+ *   <li>{@code s3lock.endpoint} or {@code s3lock.region} set, or {@code AWS_REGION} in the environment: that store,
+ *       through the S3 client the auto-configuration builds from {@code s3lock.*}, credentials from the AWS default
+ *       chain; the bucket must exist (the start-up check says so if it does not);</li>
+ *   <li>else: an embedded S3 server in this JVM (S3Mock, serialized so that its conditional writes are atomic),
+ *       given to the auto-configuration as the application's {@code S3Client} bean, bucket created.</li>
  * </ul>
- * The bucket is {@code s3lock.bucket} (default {@code shedlock-example}); it must exist on a real store and is
- * created on the embedded one.
  */
 @SpringBootApplication
 @EnableScheduling
@@ -53,26 +49,9 @@ public class ShedLockExampleApplication {
         .run(args);
   }
 
-  @Bean
-  LockProvider lockProvider(S3Client s3, @Value("${s3lock.bucket:shedlock-example}") String bucket,
-      @Value("${s3lock.node:}") String node) {
-    S3LockProvider.Builder builder = S3LockProvider.builder().s3Client(s3).bucket(bucket);
-    if (!node.isBlank()) {
-      builder.lockedBy(node);
-    }
-    S3LockProvider provider = builder.build();
-    // Take and release a lock once at start-up: a missing bucket, denied access or a store that ignores
-    // conditional writes then fails the start, not the first tick; and the provider's one-time conformance
-    // probe (a few requests) does not delay the first tick of a task past its lockAtLeastFor.
-    provider.lock(new LockConfiguration(ClockProvider.now(), "startup-check", Duration.ofSeconds(5), Duration.ZERO))
-        .ifPresent(SimpleLock::unlock);
-    return provider;
-  }
-
   /**
-   * The scheduler that runs the {@code @Scheduled} methods. It takes the lock provider as a parameter so that it
-   * is created after it (the first tick finds the provider ready, its start-up check done) and shut down before
-   * it and its S3 client, letting a running task release its lock.
+   * Scheduled tasks run here. Depending on the lock provider makes Spring stop the scheduler (and wait up to 10 s
+   * for running tasks) before it destroys the provider and its S3 client, letting a running task release its lock.
    */
   @Bean
   ThreadPoolTaskScheduler taskScheduler(LockProvider lockProvider) {
@@ -84,37 +63,31 @@ public class ShedLockExampleApplication {
     return scheduler;
   }
 
+  /** The embedded S3 server's client, when no store is configured; the demo counts its requests. */
   @Bean(destroyMethod = "close")
-  S3Client s3Client(@Value("${s3lock.endpoint:}") String endpoint, @Value("${s3lock.region:}") String region,
-      @Value("${s3lock.bucket:shedlock-example}") String bucket, ObjectProvider<ExecutionInterceptor> interceptors) {
-    ExecutionInterceptor[] extra = interceptors.orderedStream().toArray(ExecutionInterceptor[]::new);
-    if (endpoint.isBlank() && region.isBlank() && System.getenv("AWS_REGION") == null) {
-      S3Client embedded = EmbeddedS3.shared().store().newClient(extra);
-      createIfMissing(embedded, bucket);
-      return embedded;
-    }
-    S3ClientBuilder builder = S3Client.builder()
-        // Checksums only where S3 requires them: radosgw 16 rejects the SDK's default flexible checksums.
-        .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-        .overrideConfiguration(o -> {
-          for (ExecutionInterceptor interceptor : extra) {
-            o.addExecutionInterceptor(interceptor);
-          }
-        });
-    if (!endpoint.isBlank()) {
-      builder.endpointOverride(URI.create(endpoint)).forcePathStyle(true)
-          .region(Region.of(region.isBlank() ? "us-east-1" : region));
-    } else if (!region.isBlank()) {
-      builder.region(Region.of(region));
-    }
-    return builder.build();
+  @Conditional(NoStoreConfigured.class)
+  S3Client embeddedS3Client(@Value("${s3lock.bucket}") String bucket,
+      ObjectProvider<ExecutionInterceptor> interceptors) {
+    S3Client embedded = EmbeddedS3.shared().store()
+        .newClient(interceptors.orderedStream().toArray(ExecutionInterceptor[]::new));
+    createIfMissing(embedded, bucket);
+    return embedded;
   }
 
   @Bean
   @ConditionalOnMissingBean
   ExecutionLog executionLog() {
     return new ExecutionLog(true);
+  }
+
+  /** No {@code s3lock.endpoint}, no {@code s3lock.region}, no {@code AWS_REGION}: use the embedded server. */
+  static final class NoStoreConfigured implements Condition {
+    @Override
+    public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
+      Environment env = context.getEnvironment();
+      return !StringUtils.hasText(env.getProperty("s3lock.endpoint"))
+          && !StringUtils.hasText(env.getProperty("s3lock.region")) && System.getenv("AWS_REGION") == null;
+    }
   }
 
   private static void createIfMissing(S3Client s3, String bucket) {

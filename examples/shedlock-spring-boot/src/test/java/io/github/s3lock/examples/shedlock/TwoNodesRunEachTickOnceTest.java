@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
+import io.github.s3lock.shedlock.S3LockProvider;
+import net.javacrumbs.shedlock.core.LockProvider;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.Banner;
 import org.springframework.boot.WebApplicationType;
@@ -28,6 +30,8 @@ class TwoNodesRunEachTickOnceTest {
 
     try (ConfigurableApplicationContext a = node("node-a", bucket, log);
         ConfigurableApplicationContext b = node("node-b", bucket, log)) {
+      // The application defines no LockProvider: the auto-configuration's, on the application's S3 client.
+      assertThat(a.getBean(LockProvider.class)).isInstanceOf(S3LockProvider.class);
       await().atMost(Duration.ofSeconds(60))
           .until(() -> log.count("send-report") >= 6 && log.count("clean-up") >= 3);
     }
