@@ -1,20 +1,13 @@
 package io.github.s3lock.core;
 
 import io.github.s3lock.core.KnownVersions.Version;
-import io.github.s3lock.core.LockObjects.Resolution;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.LongSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -37,30 +30,17 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 public final class S3LockClient {
 
-  private static final Logger log = LoggerFactory.getLogger(S3LockClient.class);
-
   private final LockObjects objects;
   private final Acquisition acquisition;
+  private final LeaseRewrites rewrites;
   private final LockListener listener;
   private final boolean probeEnabled;
-
-  /**
-   * Owner nonces of acquisitions whose last release or extend failed without an answer: one of its writes may
-   * have been applied (a later lockUntil under an ETag we never saw). Bounded; a forgotten nonce only means that
-   * extend trusts the lease's own lockUntil again.
-   */
-  private final Set<String> uncertain = Collections.synchronizedSet(Collections.newSetFromMap(
-      new LinkedHashMap<>(16, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-          return size() > 256;
-        }
-      }));
 
   private S3LockClient(Builder b) {
     this.listener = IsolatedListener.of(b.listener());
     this.objects = b.lockObjects(listener);
     this.acquisition = new Acquisition(objects, b.lockedBy());
+    this.rewrites = new LeaseRewrites(objects, listener);
     this.probeEnabled = b.probe;
   }
 
@@ -117,7 +97,7 @@ public final class S3LockClient {
         try {
           Instant now = objects.clock.now();
           Instant until = objects.clock.toStore(lockUntil);
-          boolean released = rewrite(lease, until.isAfter(now) ? until : now, "release").isPresent();
+          boolean released = rewrites.rewrite(lease, until.isAfter(now) ? until : now, "release").isPresent();
           if (released) {
             listener.released(lease.name(), Duration.between(lease.record().lockedAt(), now));
           }
@@ -145,13 +125,13 @@ public final class S3LockClient {
    * @throws S3LockException of kind UNAVAILABLE when the store kept failing: the given lease is then still valid
    */
   public Optional<Lease> extend(Lease lease, Instant newLockUntil) {
-    if (timeLeft(lease).isZero() && !uncertain.contains(lease.record().owner())) {
+    if (timeLeft(lease).isZero() && !rewrites.uncertain(lease)) {
       // Nothing to send: the lease may already be someone else's. Unless an earlier write of this acquisition
       // failed without an answer: it may have been applied and moved lockUntil on, and only a write (conditional,
       // recognising our own record by its nonce) can tell.
       return Optional.empty();
     }
-    return rewrite(lease, objects.clock.toStore(newLockUntil), "extend");
+    return rewrites.rewrite(lease, objects.clock.toStore(newLockUntil), "extend");
   }
 
   /**
@@ -202,67 +182,6 @@ public final class S3LockClient {
    */
   public String keyFor(String name) {
     return objects.keys.keyFor(name);
-  }
-
-  private Optional<Lease> rewrite(Lease lease, Instant lockUntil, String operation) {
-    String owner = lease.record().owner();
-    try {
-      Optional<Lease> result = rewriteOnce(lease, lockUntil, operation);
-      uncertain.remove(owner);
-      return result;
-    } catch (S3LockException e) {
-      if (e.kind() == S3LockException.Kind.UNAVAILABLE) {
-        uncertain.add(owner);
-      }
-      throw e;
-    }
-  }
-
-  private Optional<Lease> rewriteOnce(Lease lease, Instant lockUntil, String operation) {
-    LockRecord base = lease.record();
-    String etag = lease.etag();
-    for (int attempt = 0; attempt < Acquisition.MAX_WRITES_PER_ATTEMPT; attempt++) {
-      LockRecord mine = base.rewrittenUntil(lockUntil);
-      String ifMatch = objects.ifMatch(etag);
-      Resolution resolved = objects.writeAndResolve(lease.key(), mine, false,
-          () -> objects.store.replace(lease.key(), ifMatch, LockRecordCodec.encode(mine)));
-      Version current = resolved.current();
-      if (resolved.ours() && current.record().equals(mine)) {
-        objects.seen.update(lease.key(), current);
-        return Optional.of(new Lease(lease.key(), mine, current.etag()));
-      }
-      if (resolved.ours()) {
-        // An earlier write of ours is there: an extend whose answer (and read-back) failed, applied after all.
-        // The lease is still ours; continue from that version.
-        base = current.record();
-        etag = current.etag();
-        continue;
-      }
-      if (current != null && LockObjects.sameEtag(current.etag(), etag)) {
-        // 409 or 5xx and nothing changed: still ours, try again.
-        continue;
-      }
-      warnLost(lease, operation, current);
-      return Optional.empty();
-    }
-    // Still ours: not "lost" (which would make the caller stop renewing and report a lost lease).
-    throw new S3LockException(S3LockException.Kind.UNAVAILABLE, "Could not " + operation + " lock '" + lease.name()
-        + "' (s3://" + objects.bucket() + "/" + lease.key() + "): the store failed "
-        + Acquisition.MAX_WRITES_PER_ATTEMPT + " writes in a row without applying them; the lock stays held by us until "
-        + lease.lockUntil());
-  }
-
-  private void warnLost(Lease lease, String operation, Version current) {
-    listener.leaseLost(lease.name());
-    if (current == null) {
-      log.warn("Could not {} lock '{}': its object s3://{}/{} was deleted while we held it (token {})",
-          operation, lease.name(), objects.bucket(), lease.key(), lease.token());
-    } else {
-      LockRecord holder = current.record();
-      log.warn("Could not {} lock '{}' (s3://{}/{}): our lease (token {}) was lost; it is now held by '{}' until {}"
-          + " (token {})", operation, lease.name(), objects.bucket(), lease.key(), lease.token(), holder.lockedBy(),
-          holder.lockUntil(), holder.token());
-    }
   }
 
   /** Configuration of an {@link S3LockClient}. Required: {@link #s3Client} and {@link #bucket}. */
