@@ -2,7 +2,6 @@ package io.github.s3lock.quartz;
 
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static java.util.concurrent.TimeUnit.NANOSECONDS;
-import static java.util.concurrent.TimeUnit.SECONDS;
 
 import io.github.s3lock.core.Lease;
 import io.github.s3lock.core.S3LockClient;
@@ -11,7 +10,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.quartz.impl.jdbcjobstore.LockException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,45 +37,6 @@ final class HeldLeases {
   private final LockHandlerSettings settings;
   private final ConcurrentMap<String, Slot> slots = new ConcurrentHashMap<>();
   private volatile boolean closed;
-
-  /** One lock name: the in-JVM lock (its depth = Quartz's nesting) and, while held, the S3 lease. */
-  static final class Slot {
-    final LocalLock local = new LocalLock();
-    // Written under this; volatile so that a section can check the lease while a renewal holds the monitor.
-    volatile Lease lease; // null when not held in S3
-    volatile S3LockClient client; // the client that took the lease, which renews and releases it
-    ScheduledFuture<?> renewal; // guarded by this
-    // Its own thread: a renewal that hangs in S3 (until the client's timeout, or for ever with a client that has
-    // none) must not hold up the renewal of the other lock name, whose lease would then run out as well.
-    final ScheduledThreadPoolExecutor renewer;
-    /** This node's turn with the lock: guarded by itself, never by the slot, which a renewal holds during I/O. */
-    final Turn turn = new Turn();
-
-    Slot(String schedName, String lockName) {
-      renewer = new ScheduledThreadPoolExecutor(1, r -> {
-        Thread t = new Thread(r, "s3-semaphore-renewer-" + schedName + "-" + lockName);
-        t.setDaemon(true);
-        return t;
-      });
-      // Quartz tells lock handlers nothing at shutdown (the plugin is optional): the idle thread ends by itself.
-      renewer.setKeepAliveTime(10, SECONDS);
-      renewer.allowCoreThreadTimeOut(true);
-      renewer.setRemoveOnCancelPolicy(true);
-      renewer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-    }
-  }
-
-  /** Times on {@code System.nanoTime()}, so that a wall-clock step cannot stretch a turn or skip a yield. */
-  static final class Turn {
-    long startedNanos; // when this node's current turn with the lock began
-    long lastUseNanos; // the end of the latest section on the kept lease
-    boolean handedBack; // the last lease went back to S3 at handedBackNanos (false: never held, or lost)
-    long handedBackNanos;
-    long chanceNanos; // how long after handedBackNanos the others had a fair chance
-    long yieldUntilNanos; // after a bounded hold: no S3 attempt before this
-    boolean yielding;
-    ScheduledFuture<?> idleCheck;
-  }
 
   HeldLeases(LockHandlerSettings settings) {
     this.settings = settings;
@@ -147,7 +106,7 @@ final class HeldLeases {
     }
     long now = System.nanoTime();
     synchronized (slot.turn) {
-      Turn t = slot.turn;
+      Slot.Turn t = slot.turn;
       // Taken again soon after an idle hand-back, the lock continues this node's turn: the others had no real
       // chance in between, and a node that pauses briefly between bursts must not reset its bounded hold. After a
       // lost lease (someone else has had the lock) or on first use, a new turn begins.
@@ -351,7 +310,7 @@ final class HeldLeases {
     releaseInS3(client, lease);
     long ended = System.nanoTime();
     synchronized (slot.turn) {
-      Turn t = slot.turn;
+      Slot.Turn t = slot.turn;
       t.handedBack = true;
       t.handedBackNanos = ended;
       t.chanceNanos = MILLISECONDS.toNanos(settings.chanceMillis(NANOSECONDS.toMillis(ended - started)));
@@ -363,9 +322,8 @@ final class HeldLeases {
   }
 
   private void releaseInS3(S3LockClient client, Lease lease) {
-    // Quartz interrupts its scheduler thread on shutdown, and the SDK aborts requests of an interrupted
-    // thread: release first, so the other nodes need not wait out the lease, then restore the flag.
-    boolean interrupted = Thread.interrupted();
+    // On an interrupted thread too (Quartz interrupts its scheduler thread on shutdown): the core releases with
+    // the interrupt put aside and sets the flag again.
     try {
       if (!client.release(lease, settings.clock.instant())) {
         logLost(client, lease);
@@ -382,10 +340,6 @@ final class HeldLeases {
       // from its timeout scheduler, IllegalStateException from the Apache connection pool).
       log.warn("Could not release Quartz lock '{}' after scheduler '{}' shut down; it frees itself at {}: {}",
           lease.name(), settings.schedName, lease.lockUntil(), e.toString());
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
     }
   }
 
@@ -409,6 +363,8 @@ final class HeldLeases {
         + " node may have run the same section concurrently: a pause (GC, stalled commit, unreachable S3) outlasted"
         + " leaseMillis={}", lease.name(), settings.schedName, lease.token(), holder, settings.leaseMillis);
   }
+
+
 
   /**
    * See {@link S3Semaphore#close()}: hands back every lease kept between sections (waiting up to a second for a

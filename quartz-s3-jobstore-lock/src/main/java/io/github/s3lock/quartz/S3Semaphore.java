@@ -70,7 +70,7 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
     if (closed) {
       throw shutDown(lockName);
     }
-    HeldLeases.Slot slot = leases.slot(lockName);
+    Slot slot = leases.slot(lockName);
     LocalLock.Hold own = slot.local.ofCurrentThread();
     if (own != null) {
       // Quartz re-enters on the same thread, e.g. retrying a failed commit: only on a lease that is still ours.
@@ -111,7 +111,7 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
     }
   }
 
-  private void acquire(HeldLeases.Slot slot, String lockName, long deadline) throws LockException {
+  private void acquire(Slot slot, String lockName, long deadline) throws LockException {
     S3LockClient locks = client();
     long backoff = FIRST_BACKOFF_MILLIS;
     S3LockException lastFailure = null;
