@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark of docs/benchmarks.md and writes all tables to benchmarks/target/benchmarks-all.md
-# (about 10 minutes on 2 cores). As root it starts a throwaway Ceph radosgw on free loopback ports for the
+# (about 10-12 minutes on 2 cores). As root it starts a throwaway Ceph radosgw on free loopback ports for the
 # latency table's radosgw rows (installing Debian's Ceph packages if missing) and stops it before the CPU
 # benchmarks, so that its daemons do not compete with them. Set S3LOCK_BENCH_RADOSGW=false to leave radosgw out,
 # or point S3LOCK_RADOSGW_* at a radosgw you run yourself.
