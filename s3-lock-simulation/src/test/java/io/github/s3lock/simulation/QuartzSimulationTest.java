@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.s3lock.quartz.S3Semaphore;
 import java.io.IOException;
-import java.net.URI;
+
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,16 +14,16 @@ import java.util.Set;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.quartz.impl.jdbcjobstore.LockException;
-import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+
+
+
+
 import software.amazon.awssdk.http.ExecutableHttpRequest;
 import software.amazon.awssdk.http.HttpExecuteRequest;
 import software.amazon.awssdk.http.HttpExecuteResponse;
 import software.amazon.awssdk.http.SdkHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.retries.api.BackoffStrategy;
+
+
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -165,21 +165,7 @@ class QuartzSimulationTest {
 
     /** As {@link Simulation#s3Client}, over this connection. */
     S3Client s3Client() {
-      return S3Client.builder()
-          .httpClient(this)
-          .region(Region.US_EAST_1)
-          .credentialsProvider(AnonymousCredentialsProvider.create())
-          .endpointOverride(URI.create("http://s3.sim.invalid"))
-          .forcePathStyle(true)
-          .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-          .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-          .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
-              .maxAttempts(3)
-              .backoffStrategy(BackoffStrategy.retryImmediately())
-              .throttlingBackoffStrategy(BackoffStrategy.retryImmediately())
-              .circuitBreakerEnabled(false)
-              .build()))
-          .build();
+      return Simulation.s3Client(this);
     }
   }
 

@@ -22,6 +22,7 @@ import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -462,7 +463,7 @@ final class Simulation {
    * what turns a lost response into a 412 for our own write), but without backoff, which would sleep in real
    * time; no signing (anonymous), which costs time and proves nothing here.
    */
-  static S3Client s3Client(SimHttpClient http) {
+  static S3Client s3Client(SdkHttpClient http) {
     return S3Client.builder()
         .httpClient(http)
         .region(Region.US_EAST_1)
