@@ -34,10 +34,6 @@ final class LockObjects {
     this.dialect = dialect;
   }
 
-  StoreDialect dialect() {
-    return dialect;
-  }
-
   void dialect(StoreDialect found) {
     this.dialect = found;
   }
