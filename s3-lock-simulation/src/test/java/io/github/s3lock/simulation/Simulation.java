@@ -38,7 +38,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 final class Simulation {
 
-  static final String BUCKET = "sim-bucket";
+  static final String BUCKET = InMemoryClients.BUCKET;
   static final String PREFIX = "locks/";
 
   /**

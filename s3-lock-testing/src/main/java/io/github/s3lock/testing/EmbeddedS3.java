@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.stream.Stream;
 
 /**
@@ -24,7 +25,7 @@ import java.util.stream.Stream;
  * secondary {@code http.port} connector ignores the thread limit, so it is moved to loopback and never used.
  *
  * <p>Start it once per JVM with {@link #shared()} (about 6 s), or manage its life with {@link #start()} /
- * {@link #stop()}.
+ * {@link #stop()}. Needs {@code com.adobe.testing:s3mock} on the classpath, which s3-lock-testing leaves optional.
  */
 public final class EmbeddedS3 implements AutoCloseable {
 
@@ -59,6 +60,7 @@ public final class EmbeddedS3 implements AutoCloseable {
    * @return the running server
    */
   public static EmbeddedS3 start(int port) {
+    requireS3Mock();
     Path root = newStoreRoot();
     Map<String, Object> properties = new HashMap<>();
     properties.put("server.ssl.enabled", "false");
@@ -79,6 +81,34 @@ public final class EmbeddedS3 implements AutoCloseable {
     properties.put(S3MockApplication.PROP_SILENT, "true");
     ownConfiguration().ifPresent(location -> properties.put("spring.config.location", location));
     return new EmbeddedS3(root, S3MockApplication.start(properties));
+  }
+
+  /**
+   * s3-lock-testing leaves S3Mock optional (it is a Spring Boot 4 application and would break the test classpath of
+   * a Spring Boot 3 application that only wants the interceptors), so say what to add instead of failing with a
+   * {@link NoClassDefFoundError} deep inside the start.
+   */
+  private static void requireS3Mock() {
+    try {
+      Class.forName("com.adobe.testing.s3mock.S3MockApplication", false, EmbeddedS3.class.getClassLoader());
+    } catch (ClassNotFoundException | LinkageError e) {
+      throw new IllegalStateException("The embedded S3 server needs S3Mock on the test classpath: add the test "
+          + "dependency com.adobe.testing:s3mock:" + testedS3MockVersion() + " (a Spring Boot 4 application; with "
+          + "Spring Boot 3, run the tests against an external store instead: set " + TestStore.RADOSGW
+          + "_ENDPOINT, or another prefix's, and use TestStore.fromEnvironment)", e);
+    }
+  }
+
+  private static String testedS3MockVersion() {
+    try (InputStream in = EmbeddedS3.class.getResourceAsStream("s3-lock-testing.properties")) {
+      Properties properties = new Properties();
+      if (in != null) {
+        properties.load(in);
+      }
+      return properties.getProperty("s3mock.version", "5.2.0");
+    } catch (IOException e) {
+      return "5.2.0";
+    }
   }
 
   /**

@@ -3,8 +3,8 @@ package io.github.s3lock.simulation;
 import java.time.Instant;
 
 /**
- * Ground-truth time for a run: virtual ({@link FiberScheduler}) in the simulation, the system clock when real
- * threads drive the code (the Quartz semaphore renews on its own threads and sleeps in real time).
+ * Ground-truth time for a run: virtual (the simulation's {@code FiberScheduler}) in the simulation, the system
+ * clock when real threads drive the code (the Quartz semaphore renews on its own threads and sleeps in real time).
  */
 interface Timeline {
 
