@@ -7,7 +7,6 @@ import io.github.s3lock.core.TimeMode;
 import java.lang.reflect.InvocationTargetException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Locale;
@@ -121,7 +120,7 @@ final class LockHandlerSettings {
           .s3Client(s3.newS3Client())
           .bucket(bucket)
           // Scheduler name and table prefix are the identity of a Quartz cluster: clusters can share a bucket.
-          .keyPrefix(keyPrefix + segment(schedName) + "/" + segment(tablePrefix) + "/")
+          .keyPrefix(keyPrefix, schedName, tablePrefix)
           .lockedBy(lockedBy != null ? lockedBy : defaultLockedBy())
           .timeMode(mode)
           .expectedBucketOwner(expectedBucketOwner)
@@ -158,18 +157,6 @@ final class LockHandlerSettings {
     // Credentials: the SDK default chain only.
     return S3ClientFactory.builder().region(region).endpoint(endpoint).pathStyle(pathStyleAccess)
         .callTimeout(callTimeout).build();
-  }
-
-  /** A key segment: ASCII letters, digits, {@code -_} stay; everything else becomes %XX (no '/', no '..'). */
-  static String segment(String s) {
-    StringBuilder out = new StringBuilder();
-    for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
-      int c = b & 0xff;
-      boolean plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
-          || c == '_';
-      out.append(plain ? String.valueOf((char) c) : String.format("%%%02X", c));
-    }
-    return out.toString();
   }
 
   private static String defaultLockedBy() {

@@ -34,6 +34,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * What Quartz needs from a lock handler, checked against a real S3 store. Subclasses only name the store.
@@ -666,6 +667,18 @@ abstract class AbstractS3SemaphoreContractTest {
     a.obtainLock(null, TRIGGER);
     assertThat(otherScheduler.obtainLock(null, TRIGGER)).isTrue();
     assertThat(otherTables.obtainLock(null, TRIGGER)).isTrue();
+  }
+
+  @Test
+  void theSchedulerNameAndTablePrefixAreOneKeySegmentEachEncodedAsLockNamesAre() throws Exception {
+    S3Semaphore odd = node("odd");
+    odd.setSchedName("billing.eu/../x y");
+    odd.setTablePrefix("QRTZ.");
+
+    assertThat(odd.obtainLock(null, TRIGGER)).isTrue();
+    assertThat(s3.listObjectsV2(r -> r.bucket(bucket).prefix(keyPrefix)).contents())
+        .extracting(S3Object::key)
+        .containsExactly(keyPrefix + "billing.eu%2F..%2Fx%20y/QRTZ./" + TRIGGER);
   }
 
   @Test

@@ -35,23 +35,7 @@ final class KeyLayout {
   }
 
   String keyFor(String name) {
-    if (name == null || name.isEmpty()) {
-      throw new IllegalArgumentException("lock name must not be empty");
-    }
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      boolean pair = Character.isHighSurrogate(c) && i + 1 < name.length()
-          && Character.isLowSurrogate(name.charAt(i + 1));
-      if (pair) {
-        i++;
-      } else if (Character.isSurrogate(c)) {
-        // UTF-8 cannot encode a lone surrogate: Java writes '?', so two different names would share one key.
-        throw new IllegalArgumentException("lock name is not valid UTF-16: it has an unpaired surrogate (\\u"
-            + Integer.toHexString(c).toUpperCase(java.util.Locale.ROOT) + ") at index " + i
-            + "; use a name made of whole characters");
-      }
-    }
-    String key = prefix + encode(name);
+    String key = prefix + encode(name, "lock name");
     int bytes = key.getBytes(StandardCharsets.UTF_8).length;
     if (bytes > MAX_KEY_BYTES) {
       throw new IllegalArgumentException("lock name is too long: its object key '" + key.substring(0, 64)
@@ -66,7 +50,33 @@ final class KeyLayout {
     return prefix + ".s3-lock-" + suffix;
   }
 
-  static String encode(String name) {
+  /** One segment of a key prefix, encoded as a lock name is (the Quartz adapter's scheduler name, say). */
+  static String segment(String value) {
+    return encode(value, "key prefix segment");
+  }
+
+  /**
+   * The one encoder of names into key segments.
+   *
+   * @param what what the value is, for the message of a rejection
+   */
+  static String encode(String name, String what) {
+    if (name == null || name.isEmpty()) {
+      throw new IllegalArgumentException(what + " must not be empty");
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      boolean pair = Character.isHighSurrogate(c) && i + 1 < name.length()
+          && Character.isLowSurrogate(name.charAt(i + 1));
+      if (pair) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        // UTF-8 cannot encode a lone surrogate: Java writes '?', so two different names would share one key.
+        throw new IllegalArgumentException(what + " is not valid UTF-16: it has an unpaired surrogate (\\u"
+            + Integer.toHexString(c).toUpperCase(java.util.Locale.ROOT) + ") at index " + i
+            + "; use a name made of whole characters");
+      }
+    }
     byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
     StringBuilder out = new StringBuilder(bytes.length + 8);
     for (int i = 0; i < bytes.length; i++) {

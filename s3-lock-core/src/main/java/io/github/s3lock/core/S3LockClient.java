@@ -245,6 +245,26 @@ public final class S3LockClient {
     }
 
     /**
+     * A key prefix made of {@code base} and one key segment per element of {@code segments}, each encoded as lock
+     * names are (so a segment never adds a {@code /} or a {@code .}/{@code ..} segment of its own) and followed
+     * by {@code /}: {@code ("quartz-locks/", "billing", "QRTZ_")} gives {@code quartz-locks/billing/QRTZ_/}.
+     * For adapters that keep one namespace per scheduler or tenant under a common prefix.
+     *
+     * @param base the start of the prefix, used as given ({@code ""} for none)
+     * @param segments names of the namespace levels, e.g. a scheduler name; any characters
+     * @return this builder
+     * @throws IllegalArgumentException when a segment is empty or not valid UTF-16
+     */
+    public Builder keyPrefix(String base, String... segments) {
+      StringBuilder prefix = new StringBuilder(Objects.requireNonNull(base, "base"));
+      for (String segment : segments) {
+        prefix.append(KeyLayout.segment(segment)).append('/');
+      }
+      this.keyPrefix = prefix.toString();
+      return this;
+    }
+
+    /**
      * Who holds a lock, as written into the record for people to read; default: this host's name.
      *
      * @param lockedBy the holder's name

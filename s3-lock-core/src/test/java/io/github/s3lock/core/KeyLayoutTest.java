@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
 
 class KeyLayoutTest {
 
@@ -43,6 +46,19 @@ class KeyLayoutTest {
           .matches("[A-Za-z0-9._%-]+");
     }
     assertThat(layout.reservedKey("probe")).startsWith("locks/.");
+  }
+
+  @Test
+  void prefixSegmentsAreEncodedAsNamesAreAndEachEndsWithASlash() {
+    assertThat(KeyLayout.segment(".hidden")).isEqualTo("%2Ehidden");
+    try (S3Client s3 = S3Client.builder().region(Region.US_EAST_1)
+        .credentialsProvider(AnonymousCredentialsProvider.create()).build()) {
+      S3LockClient client = S3LockClient.builder().s3Client(s3).bucket("b").probe(false)
+          .keyPrefix("quartz-locks/", "billing.eu/../x", "QRTZ_").build();
+      assertThat(client.keyPrefix()).isEqualTo("quartz-locks/billing.eu%2F..%2Fx/QRTZ_/");
+    }
+    assertThatThrownBy(() -> S3LockClient.builder().keyPrefix("p/", "")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("key prefix segment must not be empty");
   }
 
   @Test
