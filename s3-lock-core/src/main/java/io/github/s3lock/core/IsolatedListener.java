@@ -42,11 +42,11 @@ final class IsolatedListener implements LockListener {
   }
 
   @Override
-  public void requestSent(String method, int status) {
+  public void requestCompleted(Request request, int status) {
     try {
-      delegate.requestSent(method, status);
+      delegate.requestCompleted(request, status);
     } catch (RuntimeException e) {
-      failed("requestSent", e);
+      failed("requestCompleted", e);
     }
   }
 

@@ -31,13 +31,38 @@ public interface LockListener {
    */
   default void attempted(String lockName, AttemptOutcome outcome, Duration latency) {}
 
+  /** The kind of S3 request a {@link #requestCompleted} call reports. */
+  enum Request {
+    /** A read of one lock object (conditional or not). */
+    GET,
+    /** A conditional write of one lock object. */
+    PUT,
+    /** A delete of one lock object (operators, the probe's own keys). */
+    DELETE,
+    /** One page of a listing (operators only). */
+    LIST
+  }
+
   /**
-   * One S3 request as the protocol saw it, called once its answer (or failure) arrived, after the SDK's
-   * retries. The name is historical: it reports a completed request.
+   * One S3 request as the protocol saw it, called once its answer (or failure) arrived, after the SDK's retries.
+   * The default passes it on to {@link #requestSent}, so that listeners written before this method keep counting.
+   *
+   * @param request which request
+   * @param status the HTTP status, or 0 when no answer arrived (timeout, I/O error)
+   */
+  default void requestCompleted(Request request, int status) {
+    requestSent(request.name(), status);
+  }
+
+  /**
+   * The former name of {@link #requestCompleted}, which reports a request once its answer arrived: called only by
+   * the default {@code requestCompleted}.
    *
    * @param method {@code PUT}, {@code GET}, {@code DELETE} or {@code LIST}
    * @param status the HTTP status, or 0 when no answer arrived (timeout, I/O error)
+   * @deprecated override {@link #requestCompleted} instead; this one goes in a later major version
    */
+  @Deprecated
   default void requestSent(String method, int status) {}
 
   /**

@@ -78,11 +78,11 @@ final class LockObjectStore {
     try {
       PutObjectResponse response = s3.putObject(request.build(), RequestBody.fromBytes(body));
       observe(sent, response.sdkHttpResponse());
-      listener.requestSent("PUT", response.sdkHttpResponse().statusCode());
+      listener.requestCompleted(LockListener.Request.PUT, response.sdkHttpResponse().statusCode());
       return ConditionalWriteOutcome.written(response.eTag());
     } catch (S3Exception e) {
       observe(sent, e);
-      listener.requestSent("PUT", e.statusCode());
+      listener.requestCompleted(LockListener.Request.PUT, e.statusCode());
       int status = e.statusCode();
       String code = errorCode(e);
       if (status == 412) {
@@ -101,7 +101,7 @@ final class LockObjectStore {
       }
       throw failure("PUT", key, e);
     } catch (SdkClientException e) {
-      listener.requestSent("PUT", 0);
+      listener.requestCompleted(LockListener.Request.PUT, 0);
       if (interrupted(e)) {
         throw interruptedDuring("PUT", key, e);
       }
@@ -125,12 +125,12 @@ final class LockObjectStore {
       long sent = clock.tick();
       try (ResponseInputStream<GetObjectResponse> in = s3.getObject(request)) {
         observe(sent, in.response().sdkHttpResponse());
-        listener.requestSent("GET", in.response().sdkHttpResponse().statusCode());
+        listener.requestCompleted(LockListener.Request.GET, in.response().sdkHttpResponse().statusCode());
         byte[] body = readLimited(in, key);
         return ReadOutcome.found(in.response().eTag(), body, in.response().lastModified());
       } catch (S3Exception e) {
         observe(sent, e);
-        listener.requestSent("GET", e.statusCode());
+        listener.requestCompleted(LockListener.Request.GET, e.statusCode());
         int status = e.statusCode();
         if (status == 304) {
           return ReadOutcome.of(ReadOutcome.Result.NOT_MODIFIED);
@@ -143,7 +143,7 @@ final class LockObjectStore {
         }
         throw failure("GET", key, e);
       } catch (SdkClientException e) {
-        listener.requestSent("GET", 0);
+        listener.requestCompleted(LockListener.Request.GET, 0);
         if (interrupted(e)) {
           throw interruptedDuring("GET", key, e);
         }
@@ -164,7 +164,7 @@ final class LockObjectStore {
     try {
       return s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix).expectedBucketOwner(expectedBucketOwner))
           .stream()
-          .peek(page -> listener.requestSent("LIST", page.sdkHttpResponse().statusCode()))
+          .peek(page -> listener.requestCompleted(LockListener.Request.LIST, page.sdkHttpResponse().statusCode()))
           .flatMap(page -> page.contents().stream())
           .map(S3Object::key)
           .collect(Collectors.toList());
@@ -188,10 +188,10 @@ final class LockObjectStore {
     try {
       int status = s3.deleteObject(b -> b.bucket(bucket).key(key).expectedBucketOwner(expectedBucketOwner))
           .sdkHttpResponse().statusCode();
-      listener.requestSent("DELETE", status);
+      listener.requestCompleted(LockListener.Request.DELETE, status);
       return true;
     } catch (RuntimeException e) {
-      listener.requestSent("DELETE", e instanceof S3Exception s3e ? s3e.statusCode() : 0);
+      listener.requestCompleted(LockListener.Request.DELETE, e instanceof S3Exception s3e ? s3e.statusCode() : 0);
       log.debug("Could not delete s3://{}/{} ({}); grant s3:DeleteObject on the prefix or add a lifecycle rule",
           bucket, key, e.getClass().getSimpleName());
       return false;

@@ -446,8 +446,8 @@ abstract class AbstractS3LockClientContractTest {
       }
 
       @Override
-      public void requestSent(String method, int status) {
-        events.add(method + " " + status);
+      public void requestCompleted(Request request, int status) {
+        events.add(request + " " + status);
       }
 
       @Override
@@ -568,7 +568,7 @@ abstract class AbstractS3LockClientContractTest {
       }
 
       @Override
-      public void requestSent(String method, int status) {
+      public void requestCompleted(Request request, int status) {
         throw new IllegalStateException("metrics bug");
       }
 

@@ -21,8 +21,8 @@ class IsolatedListenerTest {
       }
 
       @Override
-      public void requestSent(String method, int status) {
-        calls.add("requestSent");
+      public void requestCompleted(Request request, int status) {
+        calls.add("requestCompleted");
         throw new IllegalArgumentException("bug");
       }
 
@@ -42,13 +42,29 @@ class IsolatedListenerTest {
 
     assertThatCode(() -> {
       isolated.attempted("job", LockListener.AttemptOutcome.ACQUIRED, Duration.ZERO);
-      isolated.requestSent("PUT", 200);
+      isolated.requestCompleted(LockListener.Request.PUT, 200);
       isolated.released("job", Duration.ZERO);
       isolated.leaseLost("job");
     }).doesNotThrowAnyException();
 
-    assertThat(calls).containsExactly("attempted", "requestSent", "released", "leaseLost");
+    assertThat(calls).containsExactly("attempted", "requestCompleted", "released", "leaseLost");
     assertThat(isolated.failures()).isEqualTo(4);
+  }
+
+  @Test
+  @SuppressWarnings("deprecation")
+  void aListenerWrittenAgainstTheFormerRequestSentStillHearsOfEveryRequest() {
+    List<String> heard = new ArrayList<>();
+    LockListener former = new LockListener() {
+      @Override
+      public void requestSent(String method, int status) {
+        heard.add(method + " " + status);
+      }
+    };
+
+    IsolatedListener.of(former).requestCompleted(LockListener.Request.GET, 304);
+
+    assertThat(heard).containsExactly("GET 304");
   }
 
   @Test

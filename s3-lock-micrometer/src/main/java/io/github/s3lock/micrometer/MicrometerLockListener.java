@@ -82,8 +82,8 @@ public final class MicrometerLockListener implements LockListener {
   }
 
   @Override
-  public void requestSent(String method, int status) {
-    requests.withTags("method", method, "status", Integer.toString(status)).increment();
+  public void requestCompleted(Request request, int status) {
+    requests.withTags("method", request.name(), "status", Integer.toString(status)).increment();
   }
 
   @Override

@@ -27,8 +27,8 @@ final class FailingListener implements LockListener {
   }
 
   @Override
-  public void requestSent(String method, int status) {
-    maybeFail("requestSent(" + method + ", " + status + ")");
+  public void requestCompleted(Request request, int status) {
+    maybeFail("requestCompleted(" + request + ", " + status + ")");
   }
 
   @Override
