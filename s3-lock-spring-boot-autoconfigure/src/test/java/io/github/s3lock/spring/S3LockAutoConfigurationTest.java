@@ -7,7 +7,6 @@ import io.github.s3lock.core.LockListener;
 import io.github.s3lock.micrometer.MicrometerLockListener;
 import io.github.s3lock.shedlock.S3LockProvider;
 import io.github.s3lock.testing.RequestCounter;
-import io.github.s3lock.testing.TestStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -19,9 +18,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import net.javacrumbs.shedlock.core.LockConfiguration;
 import net.javacrumbs.shedlock.core.LockProvider;
 import net.javacrumbs.shedlock.core.SimpleLock;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.annotation.ImportCandidates;
@@ -32,35 +30,24 @@ import software.amazon.awssdk.services.s3.S3Client;
 /** The auto-configuration in a real application context, locking on the embedded S3. */
 class S3LockAutoConfigurationTest {
 
-  private static final TestStore STORE = TestStore.embedded();
-  private static S3Client s3;
-  private static String bucket;
+  @RegisterExtension
+  static final TestBucket BUCKET = new TestBucket();
 
   private final ApplicationContextRunner runner = new ApplicationContextRunner()
       .withConfiguration(AutoConfigurations.of(S3LockAutoConfiguration.class));
 
-  @BeforeAll
-  static void createBucket() {
-    s3 = STORE.newClient();
-    bucket = STORE.newBucket(s3);
-  }
-
-  @AfterAll
-  static void closeClient() {
-    s3.close();
-  }
-
   @Test
   void buildsTheProviderAndItsOwnClientFromProperties() {
     String prefix = uniquePrefix();
-    runner.withPropertyValues(storeProperties(prefix)).withPropertyValues("s3lock.locked-by=node-a")
+    runner.withPropertyValues(BUCKET.properties(prefix)).withPropertyValues("s3lock.locked-by=node-a")
         .run(context -> {
           assertThat(context).hasSingleBean(LockProvider.class).hasSingleBean(S3LockProvider.class);
           assertThat(context.getBean(S3LockAutoConfiguration.S3LockS3Client.class).owned()).isTrue();
 
           assertThat(lock(context.getBean(LockProvider.class), "report")).isPresent();
 
-          String record = s3.getObjectAsBytes(b -> b.bucket(bucket).key(prefix + "report")).asUtf8String();
+          String record = BUCKET.s3().getObjectAsBytes(b -> b.bucket(BUCKET.name()).key(prefix + "report"))
+              .asUtf8String();
           assertThat(record).contains("\"node-a\"");
         });
   }
@@ -68,12 +55,12 @@ class S3LockAutoConfigurationTest {
   @Test
   void closesItsOwnClientOnShutdown() {
     AtomicReference<S3Client> own = new AtomicReference<>();
-    runner.withPropertyValues(storeProperties(uniquePrefix()))
+    runner.withPropertyValues(BUCKET.properties(uniquePrefix()))
         .run(context -> own.set(context.getBean(S3LockAutoConfiguration.S3LockS3Client.class).client()));
 
     // The runner has closed the context: a closed SDK client refuses to send. The message is the SDK's HTTP client
     // (Apache HttpClient 5) refusing to lease a connection from the pool that closing the S3 client shut down.
-    assertThatThrownBy(() -> own.get().headBucket(b -> b.bucket(bucket)))
+    assertThatThrownBy(() -> own.get().headBucket(b -> b.bucket(BUCKET.name())))
         .isExactlyInstanceOf(IllegalStateException.class)
         .hasMessage("Connection pool shut down");
   }
@@ -81,10 +68,10 @@ class S3LockAutoConfigurationTest {
   @Test
   void usesTheApplicationsS3Client() {
     RequestCounter counter = new RequestCounter();
-    S3Client application = STORE.newClient(counter);
+    S3Client application = BUCKET.store.newClient(counter);
     // No endpoint: a client of its own would go to AWS, and this lock would fail.
     runner.withBean(S3Client.class, () -> application)
-        .withPropertyValues("s3lock.bucket=" + bucket, "s3lock.key-prefix=" + uniquePrefix())
+        .withPropertyValues("s3lock.bucket=" + BUCKET.name(), "s3lock.key-prefix=" + uniquePrefix())
         .run(context -> {
           S3LockAutoConfiguration.S3LockS3Client used = context.getBean(S3LockAutoConfiguration.S3LockS3Client.class);
           assertThat(used.client()).isSameAs(application);
@@ -99,7 +86,7 @@ class S3LockAutoConfigurationTest {
   void backsOffWhenTheApplicationHasALockProvider() {
     LockProvider own = configuration -> Optional.empty();
     runner.withBean(LockProvider.class, () -> own)
-        .withPropertyValues(storeProperties(uniquePrefix()))
+        .withPropertyValues(BUCKET.properties(uniquePrefix()))
         .run(context -> {
           assertThat(context).hasSingleBean(LockProvider.class).doesNotHaveBean(S3LockProvider.class);
           assertThat(context.getBean(LockProvider.class)).isSameAs(own);
@@ -116,7 +103,7 @@ class S3LockAutoConfigurationTest {
   @Test
   void recordsMetersInTheApplicationsRegistry() {
     runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
-        .withPropertyValues(storeProperties(uniquePrefix()))
+        .withPropertyValues(BUCKET.properties(uniquePrefix()))
         .run(context -> {
           assertThat(context).hasSingleBean(MicrometerLockListener.class);
 
@@ -139,7 +126,7 @@ class S3LockAutoConfigurationTest {
     };
     runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
         .withBean(LockListener.class, () -> own)
-        .withPropertyValues(storeProperties(uniquePrefix()))
+        .withPropertyValues(BUCKET.properties(uniquePrefix()))
         .run(context -> {
           assertThat(context).doesNotHaveBean(MicrometerLockListener.class);
 
@@ -153,7 +140,7 @@ class S3LockAutoConfigurationTest {
   @Test
   void worksWithoutMicrometerOnTheClasspath() {
     runner.withClassLoader(new FilteredClassLoader(MeterRegistry.class))
-        .withPropertyValues(storeProperties(uniquePrefix()))
+        .withPropertyValues(BUCKET.properties(uniquePrefix()))
         .run(context -> {
           assertThat(context).hasSingleBean(S3LockProvider.class).doesNotHaveBean(LockListener.class);
           assertThat(lock(context.getBean(LockProvider.class), "report")).isPresent();
@@ -165,15 +152,6 @@ class S3LockAutoConfigurationTest {
     // What @SpringBootApplication reads; the runner above is handed the class directly.
     assertThat(ImportCandidates.load(AutoConfiguration.class, getClass().getClassLoader()).getCandidates())
         .contains(S3LockAutoConfiguration.class.getName());
-  }
-
-  private static String[] storeProperties(String prefix) {
-    return new String[] {
-        "s3lock.bucket=" + bucket,
-        "s3lock.key-prefix=" + prefix,
-        "s3lock.endpoint=" + STORE.endpoint().orElseThrow(),
-        "s3lock.region=" + STORE.region().id(),
-        "s3lock.path-style=" + STORE.pathStyle()};
   }
 
   private static Optional<SimpleLock> lock(LockProvider provider, String name) {

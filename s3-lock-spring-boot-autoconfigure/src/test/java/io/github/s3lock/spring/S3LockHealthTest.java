@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.s3lock.testing.FaultInjector;
 import io.github.s3lock.testing.RequestCounter;
-import io.github.s3lock.testing.TestStore;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -22,29 +20,18 @@ import software.amazon.awssdk.services.s3.S3Client;
 /** The {@code s3lock} health indicator as Actuator's health endpoint shows it. */
 class S3LockHealthTest {
 
-  private static final TestStore STORE = TestStore.embedded();
-  private static S3Client s3;
-  private static String bucket;
+  @RegisterExtension
+  static final TestBucket BUCKET = new TestBucket();
 
   private final ApplicationContextRunner runner = new ApplicationContextRunner()
       .withConfiguration(AutoConfigurations.of(S3LockAutoConfiguration.class, S3LockHealthAutoConfiguration.class))
       .withPropertyValues("s3lock.startup-check=off");
 
-  @BeforeAll
-  static void createBucket() {
-    s3 = STORE.newClient();
-    bucket = STORE.newBucket(s3);
-  }
-
-  @AfterAll
-  static void closeClient() {
-    s3.close();
-  }
-
   @Test
   void isUpWithTheStoreAndAnswersFromOneGetWhilePolled() {
     RequestCounter requests = new RequestCounter();
-    runner.withBean(S3Client.class, () -> STORE.newClient(requests)).withPropertyValues("s3lock.bucket=" + bucket)
+    runner.withBean(S3Client.class, () -> BUCKET.store.newClient(requests))
+        .withPropertyValues("s3lock.bucket=" + BUCKET.name())
         .run(context -> {
           HealthIndicator indicator = context.getBean("s3lockHealthIndicator", HealthIndicator.class);
           Health health = indicator.health();
@@ -53,8 +40,8 @@ class S3LockHealthTest {
           }
 
           assertThat(health.getStatus()).isEqualTo(Status.UP);
-          assertThat(health.getDetails()).containsEntry("store", "s3://" + bucket + "/shedlock/ at "
-              + STORE.endpoint().orElseThrow()).containsEntry("answer", "the store answered a GET")
+          assertThat(health.getDetails()).containsEntry("store", "s3://" + BUCKET.name() + "/shedlock/ at "
+              + BUCKET.store.endpoint().orElseThrow()).containsEntry("answer", "the store answered a GET")
               .containsKey("checkedAt");
           assertThat(requests.requests()).hasToString("[GET=404]");
         });
@@ -63,10 +50,10 @@ class S3LockHealthTest {
   @Test
   void checksAgainOnceTheTimeToLiveHasPassed() {
     RequestCounter requests = new RequestCounter();
-    try (S3Client counted = STORE.newClient(requests)) {
+    try (S3Client counted = BUCKET.store.newClient(requests)) {
       AtomicLong nanos = new AtomicLong();
-      S3LockHealthIndicator indicator = new S3LockHealthIndicator(new LockStoreCheck(counted, bucket, "shedlock/",
-          false), Duration.ofSeconds(30), nanos::get);
+      S3LockHealthIndicator indicator = new S3LockHealthIndicator(new LockStoreCheck(counted, BUCKET.name(),
+          "shedlock/", false), Duration.ofSeconds(30), nanos::get);
 
       indicator.health();
       nanos.addAndGet(Duration.ofSeconds(29).toNanos());
@@ -81,7 +68,7 @@ class S3LockHealthTest {
   @Test
   void isDownWithTheCauseAndTheFixWhenTheBucketIsGone() {
     String missing = "s3lock-missing-" + UUID.randomUUID().toString().substring(0, 8);
-    runner.withBean(S3Client.class, () -> STORE.newClient()).withPropertyValues("s3lock.bucket=" + missing)
+    runner.withBean(S3Client.class, () -> BUCKET.store.newClient()).withPropertyValues("s3lock.bucket=" + missing)
         .run(context -> {
           Health health = context.getBean("s3lockHealthIndicator", HealthIndicator.class).health();
 
@@ -94,8 +81,8 @@ class S3LockHealthTest {
 
   @Test
   void isUpWhenS3Answers403ForTheMissingKeyAsItDoesWithoutListBucket() {
-    runner.withBean(S3Client.class, () -> STORE.newClient(new FaultInjector().missingAsDenied(true)))
-        .withPropertyValues("s3lock.bucket=" + bucket)
+    runner.withBean(S3Client.class, () -> BUCKET.store.newClient(new FaultInjector().missingAsDenied(true)))
+        .withPropertyValues("s3lock.bucket=" + BUCKET.name())
         .run(context -> {
           Health health = context.getBean("s3lockHealthIndicator", HealthIndicator.class).health();
 
@@ -108,15 +95,15 @@ class S3LockHealthTest {
   @Test
   void isAbsentWithoutActuatorAndTheRestStillWorks() {
     runner.withClassLoader(new FilteredClassLoader("org.springframework.boot.health"))
-        .withBean(S3Client.class, () -> STORE.newClient()).withPropertyValues("s3lock.bucket=" + bucket)
+        .withBean(S3Client.class, () -> BUCKET.store.newClient()).withPropertyValues("s3lock.bucket=" + BUCKET.name())
         .run(context -> assertThat(context).hasNotFailed().hasSingleBean(io.github.s3lock.shedlock.S3LockProvider.class)
             .doesNotHaveBean("s3lockHealthIndicator"));
   }
 
   @Test
   void canBeTurnedOffLikeAnyHealthIndicator() {
-    runner.withBean(S3Client.class, () -> STORE.newClient())
-        .withPropertyValues("s3lock.bucket=" + bucket, "management.health.s3lock.enabled=false")
+    runner.withBean(S3Client.class, () -> BUCKET.store.newClient())
+        .withPropertyValues("s3lock.bucket=" + BUCKET.name(), "management.health.s3lock.enabled=false")
         .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean("s3lockHealthIndicator"));
   }
 }

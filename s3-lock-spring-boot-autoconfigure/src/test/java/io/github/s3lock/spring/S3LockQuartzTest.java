@@ -7,15 +7,13 @@ import static org.awaitility.Awaitility.await;
 import io.github.s3lock.core.LockRecord;
 import io.github.s3lock.core.S3LockClient;
 import io.github.s3lock.testing.RequestCounter;
-import io.github.s3lock.testing.TestStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.quartz.Job;
 import org.quartz.JobBuilder;
@@ -40,9 +38,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 @ExtendWith(OutputCaptureExtension.class)
 class S3LockQuartzTest {
 
-  private static final TestStore STORE = TestStore.embedded();
-  private static S3Client s3;
-  private static String bucket;
+  @RegisterExtension
+  static final TestBucket BUCKET = new TestBucket();
 
   @Configuration(proxyBeanMethods = false)
   @EnableAutoConfiguration
@@ -58,23 +55,12 @@ class S3LockQuartzTest {
     }
   }
 
-  @BeforeAll
-  static void createBucket() {
-    s3 = STORE.newClient();
-    bucket = STORE.newBucket(s3);
-  }
-
-  @AfterAll
-  static void closeClient() {
-    s3.close();
-  }
-
   @Test
   void quartzTakesItsLocksInS3OnTheApplicationsClient(CapturedOutput output) throws Exception {
     String scheduler = "boot-" + UUID.randomUUID().toString().substring(0, 8);
     RequestCounter requests = new RequestCounter();
-    try (S3Client application = STORE.newClient(requests);
-        ConfigurableApplicationContext context = start(application, scheduler, "s3lock.bucket=" + bucket,
+    try (S3Client application = BUCKET.store.newClient(requests);
+        ConfigurableApplicationContext context = start(application, scheduler, "s3lock.bucket=" + BUCKET.name(),
             "s3lock.quartz.enabled=true", "s3lock.locked-by=node-q")) {
       Scheduler quartz = context.getBean(Scheduler.class);
       assertThat(quartz.getMetaData().getJobStoreClass()).isEqualTo(LocalDataSourceJobStore.class);
@@ -87,7 +73,7 @@ class S3LockQuartzTest {
       await().atMost(Duration.ofSeconds(30)).until(() -> CountingJob.RUNS.get() == 1
           && !quartz.checkExists(org.quartz.JobKey.jobKey("once")));
 
-      S3LockClient reader = S3LockClient.builder().s3Client(s3).bucket(bucket)
+      S3LockClient reader = S3LockClient.builder().s3Client(BUCKET.s3()).bucket(BUCKET.name())
           .keyPrefix("quartz-locks/" + scheduler + "/QRTZ_/").probe(false).build();
       LockRecord trigger = reader.read("TRIGGER_ACCESS").orElseThrow();
       assertThat(trigger.lockedBy()).isEqualTo("node-q");
@@ -95,17 +81,16 @@ class S3LockQuartzTest {
       // Through the application's client: its counter saw the lock writes.
       assertThat(requests.count("PUT")).isGreaterThan(2);
     }
-    assertThat(output).contains("s3-lock start-up check of s3://" + bucket + "/quartz-locks/ at "
-        + STORE.endpoint().orElseThrow() + ": safe for locking").doesNotContain(" ERROR ");
+    assertThat(output).contains("s3-lock start-up check of s3://" + BUCKET.name() + "/quartz-locks/ at "
+        + BUCKET.store.endpoint().orElseThrow() + ": safe for locking").doesNotContain(" ERROR ");
   }
 
   @Test
   void anInMemoryJobStoreFailsTheStartNamingTheProperty(CapturedOutput output) {
     assertThatThrownBy(() -> new SpringApplicationBuilder(App.class).web(WebApplicationType.NONE)
         .bannerMode(Banner.Mode.OFF)
-        .properties("spring.jmx.enabled=false", "spring.quartz.job-store-type=memory", "s3lock.bucket=" + bucket,
-            "s3lock.endpoint=" + STORE.endpoint().orElseThrow(), "s3lock.region=us-east-1", "s3lock.path-style=true",
-            "s3lock.quartz.enabled=true")
+        .properties("spring.jmx.enabled=false", "spring.quartz.job-store-type=memory", "s3lock.quartz.enabled=true")
+        .properties(BUCKET.properties(null))
         .run().close()).hasStackTraceContaining("S3LockStartupException");
 
     assertThat(output).contains("APPLICATION FAILED TO START", "s3lock.quartz.enabled=true, but"
@@ -116,7 +101,8 @@ class S3LockQuartzTest {
   @Test
   void acquiringTriggersOutsideTheLockFailsTheStart(CapturedOutput output) {
     String scheduler = "boot-" + UUID.randomUUID().toString().substring(0, 8);
-    assertThatThrownBy(() -> start(s3, scheduler, "s3lock.bucket=" + bucket, "s3lock.quartz.enabled=true",
+    assertThatThrownBy(() -> start(BUCKET.s3(), scheduler, "s3lock.bucket=" + BUCKET.name(),
+        "s3lock.quartz.enabled=true",
         "spring.quartz.properties.org.quartz.jobStore.acquireTriggersWithinLock=false").close())
         .hasStackTraceContaining("S3LockStartupException");
 
@@ -128,7 +114,7 @@ class S3LockQuartzTest {
   @Test
   void quartzWithoutABucketFailsTheStartNamingIt(CapturedOutput output) {
     String scheduler = "boot-" + UUID.randomUUID().toString().substring(0, 8);
-    assertThatThrownBy(() -> start(s3, scheduler, "s3lock.quartz.enabled=true").close())
+    assertThatThrownBy(() -> start(BUCKET.s3(), scheduler, "s3lock.quartz.enabled=true").close())
         .hasStackTraceContaining("S3LockStartupException");
 
     assertThat(output).contains("APPLICATION FAILED TO START", "s3lock.bucket is not set, so s3-lock created no"

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.s3lock.testing.FaultInjector;
 import io.github.s3lock.testing.RequestCounter;
-import io.github.s3lock.testing.TestStore;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -18,9 +17,8 @@ import java.util.stream.Stream;
 import net.javacrumbs.shedlock.core.LockConfiguration;
 import net.javacrumbs.shedlock.core.LockProvider;
 import net.javacrumbs.shedlock.spring.annotation.EnableSchedulerLock;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.Banner;
 import org.springframework.boot.WebApplicationType;
@@ -41,14 +39,13 @@ import software.amazon.awssdk.services.s3.S3Client;
 @ExtendWith(OutputCaptureExtension.class)
 class S3LockStartupCheckTest {
 
-  private static final TestStore STORE = TestStore.embedded();
+  @RegisterExtension
+  static final TestBucket BUCKET = new TestBucket();
   /**
    * As most applications run. S3Mock's jar (s3-lock-testing) carries an application.properties with
    * spring.main.lazy-initialization=true, which an application without its own would pick up.
    */
   private static final String EAGER = "--spring.main.lazy-initialization=false";
-  private static S3Client s3;
-  private static String bucket;
 
   /** An application with s3-lock's auto-configuration and nothing that locks. */
   @Configuration(proxyBeanMethods = false)
@@ -61,17 +58,6 @@ class S3LockStartupCheckTest {
   @EnableSchedulerLock(defaultLockAtMostFor = "PT1M")
   @ImportAutoConfiguration({S3LockAutoConfiguration.class, S3LockWithoutBucketAutoConfiguration.class})
   static class ShedLockApp {}
-
-  @BeforeAll
-  static void createBucket() {
-    s3 = STORE.newClient();
-    bucket = STORE.newBucket(s3);
-  }
-
-  @AfterAll
-  static void closeClient() {
-    s3.close();
-  }
 
   @Test
   void aForgottenBucketFailsTheStartNamingTheProperty(CapturedOutput output) {
@@ -108,7 +94,7 @@ class S3LockStartupCheckTest {
         .hasStackTraceContaining("S3LockStartupException");
 
     assertThat(output).contains("APPLICATION FAILED TO START",
-        "s3-lock's start-up check of s3://" + bucket + "/shedlock/ at http://127.0.0.1:" + port + " failed:",
+        "s3-lock's start-up check of s3://" + BUCKET.name() + "/shedlock/ at http://127.0.0.1:" + port + " failed:",
         "with If-None-Match: * got no answer (Unable to execute HTTP request", "Connection refused",
         "Check the S3Client's endpoint and region",
         "To start anyway and only log it, set s3lock.startup-check=warn");
@@ -125,7 +111,7 @@ class S3LockStartupCheckTest {
         {"aws.disableEc2Metadata", "true"}};
     swapSystemProperties(saved);
     try {
-      assertThatThrownBy(() -> start(ShedLockApp.class, storeProperties()).close())
+      assertThatThrownBy(() -> start(ShedLockApp.class, BUCKET.properties(null)).close())
           .hasStackTraceContaining("S3LockStartupException");
     } finally {
       swapSystemProperties(saved);
@@ -141,7 +127,7 @@ class S3LockStartupCheckTest {
   @Test
   void aMissingBucketFailsTheStartNamingIt(CapturedOutput output) {
     String missing = "s3lock-missing-" + UUID.randomUUID().toString().substring(0, 8);
-    List<String> properties = new ArrayList<>(List.of(storeProperties()));
+    List<String> properties = new ArrayList<>(List.of(BUCKET.properties(null)));
     properties.set(0, "s3lock.bucket=" + missing);
 
     assertThatThrownBy(() -> start(ShedLockApp.class, properties.toArray(String[]::new)).close())
@@ -153,16 +139,17 @@ class S3LockStartupCheckTest {
 
   @Test
   void aStoreThatIgnoresConditionalWritesFailsTheStart(CapturedOutput output) {
-    S3Client ignoring = STORE.newClient(new FaultInjector().stripConditions(true));
+    S3Client ignoring = BUCKET.store.newClient(new FaultInjector().stripConditions(true));
     try {
-      assertThatThrownBy(() -> start(ShedLockApp.class, ignoring, "s3lock.bucket=" + bucket).close())
+      assertThatThrownBy(() -> start(ShedLockApp.class, ignoring, "s3lock.bucket=" + BUCKET.name()).close())
           .hasStackTraceContaining("S3LockStartupException");
     } finally {
       ignoring.close();
     }
 
-    assertThat(output).contains("APPLICATION FAILED TO START", "s3-lock's start-up check of s3://" + bucket
-        + "/shedlock/ at " + STORE.endpoint().orElseThrow() + " failed: the store is not safe for locking: the store"
+    assertThat(output).contains("APPLICATION FAILED TO START", "s3-lock's start-up check of s3://" + BUCKET.name()
+        + "/shedlock/ at " + BUCKET.store.endpoint().orElseThrow()
+        + " failed: the store is not safe for locking: the store"
         + " ignores If-None-Match on PUT: two nodes could both create the same lock", "Use a store that honours"
         + " conditional writes (AWS S3, Ceph radosgw 16+).");
   }
@@ -178,7 +165,8 @@ class S3LockStartupCheckTest {
 
     List<String> warnings = output.getOut().lines().filter(l -> l.contains("WARN") && l.contains("s3-lock")).toList();
     assertThat(warnings).singleElement().asString()
-        .contains("s3-lock's start-up check of s3://" + bucket + "/shedlock/ at http://127.0.0.1:" + port + " failed:")
+        .contains("s3-lock's start-up check of s3://" + BUCKET.name() + "/shedlock/ at http://127.0.0.1:" + port
+            + " failed:")
         .contains("Connection refused")
         .endsWith("Locks fail until it is fixed (s3lock.startup-check=warn; set fail to stop the start instead).");
     assertThat(output).doesNotContain("APPLICATION FAILED TO START");
@@ -187,8 +175,8 @@ class S3LockStartupCheckTest {
   @Test
   void withOffNothingIsSentAtStart(CapturedOutput output) {
     RequestCounter requests = new RequestCounter();
-    S3Client counted = STORE.newClient(requests);
-    try (ConfigurableApplicationContext context = start(ShedLockApp.class, counted, "s3lock.bucket=" + bucket,
+    S3Client counted = BUCKET.store.newClient(requests);
+    try (ConfigurableApplicationContext context = start(ShedLockApp.class, counted, "s3lock.bucket=" + BUCKET.name(),
         "s3lock.startup-check=off")) {
       assertThat(context.isActive()).isTrue();
     } finally {
@@ -200,18 +188,19 @@ class S3LockStartupCheckTest {
 
   @Test
   void aHealthyStoreIsConfirmedInOneInfoLine(CapturedOutput output) {
-    try (ConfigurableApplicationContext context = start(ShedLockApp.class, storeProperties())) {
+    try (ConfigurableApplicationContext context = start(ShedLockApp.class, BUCKET.properties(null))) {
       assertThat(context.isActive()).isTrue();
     }
-    assertThat(output).containsPattern("INFO .* s3-lock start-up check of s3://" + bucket + "/shedlock/ at "
-        + STORE.endpoint().orElseThrow() + ": safe for locking \\(If-Match sends the ETag quoted\\) \\(\\d+ ms\\)");
+    assertThat(output).containsPattern("INFO .* s3-lock start-up check of s3://" + BUCKET.name() + "/shedlock/ at "
+        + BUCKET.store.endpoint().orElseThrow()
+        + ": safe for locking \\(If-Match sends the ETag quoted\\) \\(\\d+ ms\\)");
   }
 
   @Test
   void theProviderTakesItsFirstLockWithoutProbingAgain() {
     RequestCounter requests = new RequestCounter();
-    S3Client counted = STORE.newClient(requests);
-    try (ConfigurableApplicationContext context = start(ShedLockApp.class, counted, "s3lock.bucket=" + bucket,
+    S3Client counted = BUCKET.store.newClient(requests);
+    try (ConfigurableApplicationContext context = start(ShedLockApp.class, counted, "s3lock.bucket=" + BUCKET.name(),
         "s3lock.key-prefix=shedlock/" + UUID.randomUUID() + "/")) {
       assertThat(requests.count("PUT")).as("the start-up probe").isEqualTo(6);
       requests.reset();
@@ -237,16 +226,16 @@ class S3LockStartupCheckTest {
   @Test
   void withTheProbeOffTheCheckIsOneRead(CapturedOutput output) {
     RequestCounter requests = new RequestCounter();
-    S3Client counted = STORE.newClient(requests);
-    try (ConfigurableApplicationContext context = start(ShedLockApp.class, counted, "s3lock.bucket=" + bucket,
+    S3Client counted = BUCKET.store.newClient(requests);
+    try (ConfigurableApplicationContext context = start(ShedLockApp.class, counted, "s3lock.bucket=" + BUCKET.name(),
         "s3lock.probe=false")) {
       assertThat(context.isActive()).isTrue();
     } finally {
       counted.close();
     }
     assertThat(requests.requests()).hasToString("[GET=404]");
-    assertThat(output).contains("s3-lock start-up check of s3://" + bucket + "/shedlock/ at "
-        + STORE.endpoint().orElseThrow() + ": the store answered a GET (");
+    assertThat(output).contains("s3-lock start-up check of s3://" + BUCKET.name() + "/shedlock/ at "
+        + BUCKET.store.endpoint().orElseThrow() + ": the store answered a GET (");
   }
 
   private static ConfigurableApplicationContext start(Class<?> app, String... properties) {
@@ -265,13 +254,8 @@ class S3LockStartupCheckTest {
         .properties("spring.jmx.enabled=false").properties(properties);
   }
 
-  private static String[] storeProperties() {
-    return new String[] {"s3lock.bucket=" + bucket, "s3lock.endpoint=" + STORE.endpoint().orElseThrow(),
-        "s3lock.region=" + STORE.region().id(), "s3lock.path-style=true"};
-  }
-
   private static String[] unreachable(int port) {
-    return new String[] {"s3lock.bucket=" + bucket, "s3lock.endpoint=http://127.0.0.1:" + port,
+    return new String[] {"s3lock.bucket=" + BUCKET.name(), "s3lock.endpoint=http://127.0.0.1:" + port,
         "s3lock.region=us-east-1", "s3lock.path-style=true"};
   }
 
