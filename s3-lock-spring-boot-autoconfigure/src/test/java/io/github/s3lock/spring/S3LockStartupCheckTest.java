@@ -42,7 +42,7 @@ class S3LockStartupCheckTest {
   @RegisterExtension
   static final TestBucket BUCKET = new TestBucket();
   /**
-   * As most applications run. S3Mock's jar (s3-lock-testing) carries an application.properties with
+   * As most applications run. S3Mock's jar (the embedded S3 of these tests) carries an application.properties with
    * spring.main.lazy-initialization=true, which an application without its own would pick up.
    */
   private static final String EAGER = "--spring.main.lazy-initialization=false";
