@@ -8,8 +8,6 @@ import io.github.s3lock.core.S3LockClient;
 import io.github.s3lock.core.S3LockException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import org.quartz.impl.jdbcjobstore.LockException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,10 +19,11 @@ import org.slf4j.LoggerFactory;
  * <p>Lease affinity: a section (Quartz's {@code obtainLock} .. {@code releaseLock} on one thread) and the node's S3
  * lease of the lock name are separate. When a section ends, the lease is kept, and the next section of this node
  * starts on it without a request, as long as the lease has the margin a section needs. The lease goes back to S3
- * when no section has asked for {@code affinityIdleMillis} (a timer on the renewal thread), at the end of the first
- * section after {@code affinityMaxHoldMillis} of this node's turn (then the node stays away from S3 for a moment,
- * so that a waiting node gets its turn), and when the scheduler shuts down. A section is always exclusive within the
- * JVM (the slot's {@link LocalLock}); nothing hands a lease back while a section runs or waits for it.
+ * when no section has asked for {@code affinityIdleMillis} ({@link IdleHandBack}, on the renewal thread), at the
+ * end of the first section after {@code affinityMaxHoldMillis} of this node's turn (then the node stays away from
+ * S3 for a moment, so that a waiting node gets its turn), and when the scheduler shuts down. A section is always
+ * exclusive within the JVM (the slot's {@link LocalLock}); nothing hands a lease back while a section runs or waits
+ * for it.
  */
 final class HeldLeases {
 
@@ -36,10 +35,12 @@ final class HeldLeases {
 
   private final LockHandlerSettings settings;
   private final ConcurrentMap<String, Slot> slots = new ConcurrentHashMap<>();
+  private final IdleHandBack idle;
   private volatile boolean closed;
 
   HeldLeases(LockHandlerSettings settings) {
     this.settings = settings;
+    this.idle = new IdleHandBack(settings, slot -> handBack(slot, false));
   }
 
   /** The slot of {@code lockName}, made on first use. */
@@ -208,85 +209,10 @@ final class HeldLeases {
       } else if (slot.client.timeLeft(lease).toMillis() < settings.minimumLeaseLeftMillis()) {
         handBack(slot, false); // No use for a section any more: free it now rather than when a section asks.
       } else {
-        keep(slot, now);
+        idle.keep(slot, now);
       }
     } finally {
       slot.local.unlock(hold);
-    }
-  }
-
-  /** Keeps the lease after a section, and has the renewal thread hand it back once no section asks for a while. */
-  private void keep(Slot slot, long now) {
-    synchronized (slot.turn) {
-      slot.turn.lastUseNanos = now;
-      if (slot.turn.idleCheck != null) {
-        return; // It will see lastUseNanos and wait on.
-      }
-      try {
-        slot.turn.idleCheck = slot.renewer.schedule(() -> idleCheck(slot), settings.affinityIdleMillis,
-            MILLISECONDS);
-        return;
-      } catch (RejectedExecutionException e) {
-        // Shut down meanwhile: hand it back below.
-      }
-    }
-    handBack(slot, false);
-  }
-
-  /** On the renewal thread: hands the kept lease back once no section has asked for affinityIdleMillis. */
-  private void idleCheck(Slot slot) {
-    if (!idleFor(slot)) {
-      return;
-    }
-    LocalLock.Hold hold;
-    try {
-      // Fair: fails while a section runs or waits for the lock, and that section uses the lease.
-      hold = slot.local.tryLock(0);
-    } catch (InterruptedException e) {
-      return; // The renewer is being shut down (stopRenewing: a crash); the lease runs out by itself.
-    }
-    if (hold == null) {
-      // Look again later rather than rely on that section's end: a waiter that gives up (its acquireTimeoutMillis)
-      // has no end, and the lease would stay kept, renewed, and of no use to anyone.
-      scheduleIdleCheck(slot, MILLISECONDS.toNanos(settings.affinityIdleMillis));
-      return;
-    }
-    try {
-      if (idleFor(slot)) { // No section ran between the first look and taking the local lock.
-        handBack(slot, false);
-      }
-    } finally {
-      slot.local.unlock(hold);
-    }
-  }
-
-  /** True when the lease is kept and idle past its window; otherwise schedules the next look if one is needed. */
-  private boolean idleFor(Slot slot) {
-    synchronized (slot.turn) {
-      slot.turn.idleCheck = null;
-      if (slot.lease == null) {
-        return false;
-      }
-      long wait = slot.turn.lastUseNanos + MILLISECONDS.toNanos(settings.affinityIdleMillis) - System.nanoTime();
-      if (wait <= 0) {
-        return true;
-      }
-      scheduleIdleCheck(slot, wait);
-      return false;
-    }
-  }
-
-  /** Schedules the next idle check unless one is pending; shutting down, close() hands the lease back instead. */
-  private void scheduleIdleCheck(Slot slot, long delayNanos) {
-    synchronized (slot.turn) {
-      if (slot.turn.idleCheck != null) {
-        return;
-      }
-      try {
-        slot.turn.idleCheck = slot.renewer.schedule(() -> idleCheck(slot), delayNanos, NANOSECONDS);
-      } catch (RejectedExecutionException e) {
-        // Shut down: close() hands it back.
-      }
     }
   }
 
@@ -363,8 +289,6 @@ final class HeldLeases {
         + " node may have run the same section concurrently: a pause (GC, stalled commit, unreachable S3) outlasted"
         + " leaseMillis={}", lease.name(), settings.schedName, lease.token(), holder, settings.leaseMillis);
   }
-
-
 
   /**
    * See {@link S3Semaphore#close()}: hands back every lease kept between sections (waiting up to a second for a

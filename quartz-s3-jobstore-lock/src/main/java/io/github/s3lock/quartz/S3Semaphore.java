@@ -59,6 +59,9 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
    * With a ready S3 client (then {@code region}, {@code endpoint} and {@code pathStyleAccess} are ignored), for
    * {@code JobStoreSupport.setLockHandler} / {@code DirectSchedulerFactory}. With {@code StdSchedulerFactory} or
    * Spring, name a {@code Supplier<S3Client>} class in {@code s3ClientSupplier} instead.
+   *
+   * @param s3Client the client for the locks, which stays the caller's to close (after the scheduler has shut
+   *     down); null: as the no-argument constructor
    */
   public S3Semaphore(S3Client s3Client) {
     this.givenClient = s3Client;
@@ -272,42 +275,78 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
 
   // Properties, set by Quartz from org.quartz.jobStore.lockHandler.* (String/int/long/boolean only).
 
-  /** Required: the bucket of the lock objects (unversioned). */
+  /**
+   * Required: the bucket of the lock objects (unversioned).
+   *
+   * @param bucket the bucket's name; without one, the first {@code obtainLock} throws {@link LockException}
+   */
   public void setBucket(String bucket) {
     settings.bucket = bucket;
   }
 
-  /** Key prefix; default {@code quartz-locks/}. Keys are {@code <keyPrefix><schedName>/<tablePrefix>/<lock>}. */
+  /**
+   * Key prefix; default {@code quartz-locks/}. Keys are {@code <keyPrefix><schedName>/<tablePrefix>/<lock>}.
+   *
+   * @param keyPrefix put in front as it is (end it with {@code /} for a folder of its own); null or {@code ""}
+   *     for none
+   */
   public void setKeyPrefix(String keyPrefix) {
     settings.keyPrefix = keyPrefix == null ? "" : keyPrefix;
   }
 
-  /** The bucket's region; default: the SDK's region chain ({@code AWS_REGION}, profile, instance metadata). */
+  /**
+   * The bucket's region; default: the SDK's region chain ({@code AWS_REGION}, profile, instance metadata).
+   *
+   * @param region a region id such as {@code eu-west-1}; ignored with a client handed in or supplied
+   */
   public void setRegion(String region) {
     settings.region = region;
   }
 
-  /** Endpoint URL for S3-compatible stores (Ceph radosgw, ...); default: AWS. */
+  /**
+   * Endpoint URL for S3-compatible stores (Ceph radosgw, ...); default: AWS.
+   *
+   * @param endpoint a URL such as {@code http://ceph:7480}; null for AWS; ignored with a client handed in or
+   *     supplied
+   */
   public void setEndpoint(String endpoint) {
     settings.endpoint = endpoint;
   }
 
-  /** Path-style addressing ({@code endpoint/bucket/key}), as most S3-compatible stores need; default false. */
+  /**
+   * Path-style addressing ({@code endpoint/bucket/key}), as most S3-compatible stores need; default false.
+   *
+   * @param pathStyleAccess false for virtual-hosted style ({@code bucket.endpoint/key}); ignored with a client
+   *     handed in or supplied
+   */
   public void setPathStyleAccess(boolean pathStyleAccess) {
     settings.pathStyleAccess = pathStyleAccess;
   }
 
-  /** How long a lock survives its holder without renewal (renewed every sixth of it); default 30000, min 1000. */
+  /**
+   * How long a lock survives its holder without renewal (renewed every sixth of it); default 30000, min 1000.
+   *
+   * @param leaseMillis milliseconds; below 1000, the first {@code obtainLock} throws {@link LockException}
+   */
   public void setLeaseMillis(long leaseMillis) {
     settings.leaseMillis = leaseMillis;
   }
 
-  /** How long obtainLock waits before throwing {@link LockException}; default 60000. */
+  /**
+   * How long obtainLock waits before throwing {@link LockException}; default 60000.
+   *
+   * @param acquireTimeoutMillis milliseconds, one budget for waiting on this JVM's other threads and on other
+   *     nodes; 0 for a single attempt; below 0, the first {@code obtainLock} throws
+   */
   public void setAcquireTimeoutMillis(long acquireTimeoutMillis) {
     settings.acquireTimeoutMillis = acquireTimeoutMillis;
   }
 
-  /** Upper bound of the jittered backoff between attempts on a held lock; default 500. */
+  /**
+   * Upper bound of the jittered backoff between attempts on a held lock; default 500.
+   *
+   * @param maxRetryIntervalMillis milliseconds; below 10 (the first backoff), the first {@code obtainLock} throws
+   */
   public void setMaxRetryIntervalMillis(long maxRetryIntervalMillis) {
     settings.maxRetryIntervalMillis = maxRetryIntervalMillis;
   }
@@ -315,6 +354,8 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
   /**
    * Lease affinity: how long a node keeps a lock's lease after its last section when no other section asks, before
    * it hands the lease back to S3; default 100. A waiting node gets the lock this much later than without affinity.
+   *
+   * @param affinityIdleMillis milliseconds; below 1, the first {@code obtainLock} throws {@link LockException}
    */
   public void setAffinityIdleMillis(long affinityIdleMillis) {
     settings.affinityIdleMillis = affinityIdleMillis;
@@ -325,27 +366,49 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
    * first section after it, the lease goes back to S3 and the node stays away from S3 for one and a half
    * {@code maxRetryIntervalMillis} plus four of its round trips, so that a waiting node gets its turn. Default 2000;
    * {@code 0} turns affinity off (every section takes and releases the lock in S3).
+   *
+   * @param affinityMaxHoldMillis milliseconds; 0 for no affinity; below 0, the first {@code obtainLock} throws
    */
   public void setAffinityMaxHoldMillis(long affinityMaxHoldMillis) {
     settings.affinityMaxHoldMillis = affinityMaxHoldMillis;
   }
 
-  /** {@code CLIENT} (default: node clocks must agree well within a lease) or {@code SERVER} (the store's clock). */
+  /**
+   * {@code CLIENT} (default: node clocks must agree well within a lease) or {@code SERVER} (the store's clock).
+   *
+   * @param timeMode {@code CLIENT} or {@code SERVER}, in any case; any other text makes the first
+   *     {@code obtainLock} throw {@link LockException}
+   */
   public void setTimeMode(String timeMode) {
     settings.timeMode = timeMode;
   }
 
-  /** Who holds a lock, written into the lock object for people to read; default {@code host/pid}. */
+  /**
+   * Who holds a lock, written into the lock object for people to read; default {@code host/pid}.
+   *
+   * @param lockedBy any text, e.g. the pod's name; null for the default; blank makes the first
+   *     {@code obtainLock} throw
+   */
   public void setLockedBy(String lockedBy) {
     settings.lockedBy = lockedBy;
   }
 
-  /** The AWS account that must own the bucket; default: not checked. */
+  /**
+   * The AWS account that must own the bucket; default: not checked.
+   *
+   * @param expectedBucketOwner the 12-digit AWS account id; with another owner, S3 answers 403 and
+   *     {@code obtainLock} throws
+   */
   public void setExpectedBucketOwner(String expectedBucketOwner) {
     settings.expectedBucketOwner = expectedBucketOwner;
   }
 
-  /** A public {@code Supplier<S3Client>} class with a no-arg constructor, to build the S3 client yourself. */
+  /**
+   * A public {@code Supplier<S3Client>} class with a no-arg constructor, to build the S3 client yourself.
+   *
+   * @param s3ClientSupplier the class's fully qualified name, loaded by the thread's context class loader; its
+   *     client is never closed here; ignored with a client handed to the constructor
+   */
   public void setS3ClientSupplier(String s3ClientSupplier) {
     settings.s3ClientSupplier = s3ClientSupplier;
   }
@@ -354,6 +417,8 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
    * Told about every lock attempt, S3 request, release and lost lease (e.g. s3-lock-micrometer's
    * {@code MicrometerLockListener}); default {@link LockListener#NONE}. Set it in code before the scheduler
    * starts: Quartz's properties cannot carry an object, and it skips setters it has no property for.
+   *
+   * @param lockListener the listener, called on Quartz's threads and the renewal threads; null for none
    */
   public void setLockListener(LockListener lockListener) {
     settings.lockListener = lockListener == null ? LockListener.NONE : lockListener;

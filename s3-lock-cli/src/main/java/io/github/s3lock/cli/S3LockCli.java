@@ -58,6 +58,7 @@ public final class S3LockCli implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
+  /** The command as {@link #main} runs it, with no extra interceptors on its S3 clients. */
   public S3LockCli() {
     this(List.of());
   }
@@ -77,6 +78,11 @@ public final class S3LockCli implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
+  /**
+   * Runs one command and exits the JVM with its exit code (listed under {@code --help}; 0 when done).
+   *
+   * @param args the command and its options, e.g. {@code list --bucket my-bucket}
+   */
   public static void main(String[] args) {
     System.exit(commandLine(new S3LockCli()).execute(args));
   }

@@ -8,6 +8,8 @@ import java.util.Optional;
 /**
  * What the conformance probe found out about a bucket and prefix.
  *
+ * @param bucket the bucket that was probed
+ * @param keyPrefix the key prefix under whose reserved keys the probe wrote
  * @param ifNoneMatchHonoured a second {@code PUT If-None-Match: *} of an existing key got 412 (or 409)
  * @param ifMatchHonoured {@code PUT If-Match} with a wrong ETag got 412
  * @param quotedEtagAccepted {@code If-Match} with the ETag as returned (quoted) succeeded

@@ -14,7 +14,13 @@ import java.util.Objects;
  */
 public record LockObject(LockRecord record, Instant lastModified) {
 
-  /** Requires a record. */
+  /**
+   * Requires a record.
+   *
+   * @param record the lock record the object holds; not null
+   * @param lastModified when S3 last stored a write to it, or null when the store does not say
+   * @throws NullPointerException when {@code record} is null
+   */
   public LockObject {
     Objects.requireNonNull(record, "record");
   }

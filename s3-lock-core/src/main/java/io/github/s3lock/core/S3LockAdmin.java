@@ -24,7 +24,12 @@ public final class S3LockAdmin {
     this.lockedBy = b.lockedBy();
   }
 
-  /** What {@link #forceRelease} did, and the record it found. */
+  /**
+   * What {@link #forceRelease} did, and the record it found.
+   *
+   * @param result what was done
+   * @param found the record as read before any write; null when the lock is {@link Result#MISSING}
+   */
   public record OperatorRelease(Result result, LockRecord found) {
     /** The outcome of a forced release. */
     public enum Result {

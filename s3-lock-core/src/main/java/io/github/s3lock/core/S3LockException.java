@@ -30,6 +30,7 @@ public final class S3LockException extends RuntimeException {
     REQUEST_REFUSED
   }
 
+  /** Why the operation failed; serialized with the exception. */
   private final Kind kind;
 
   S3LockException(Kind kind, String message, Throwable cause) {

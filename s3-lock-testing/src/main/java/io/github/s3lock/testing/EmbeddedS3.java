@@ -39,7 +39,12 @@ public final class EmbeddedS3 implements AutoCloseable {
     this.application = application;
   }
 
-  /** The server shared by everything in this JVM; started on first use, stopped when the JVM exits. */
+  /**
+   * The server shared by everything in this JVM; started on first use, stopped when the JVM exits.
+   *
+   * @return the running server; do not stop it, as later callers would get it stopped
+   * @throws IllegalStateException when S3Mock is not on the classpath (the message names the dependency)
+   */
   public static synchronized EmbeddedS3 shared() {
     if (shared == null) {
       shared = start();
@@ -48,7 +53,12 @@ public final class EmbeddedS3 implements AutoCloseable {
     return shared;
   }
 
-  /** Starts a new server on a free loopback port. */
+  /**
+   * Starts a new server on a free loopback port.
+   *
+   * @return the running server, which the caller stops
+   * @throws IllegalStateException when S3Mock is not on the classpath (the message names the dependency)
+   */
   public static EmbeddedS3 start() {
     return start(0);
   }
@@ -58,6 +68,7 @@ public final class EmbeddedS3 implements AutoCloseable {
    *
    * @param port the port of {@link #endpoint()} on 127.0.0.1; 0 for a free one
    * @return the running server
+   * @throws IllegalStateException when S3Mock is not on the classpath (the message names the dependency)
    */
   public static EmbeddedS3 start(int port) {
     requireS3Mock();
@@ -130,19 +141,34 @@ public final class EmbeddedS3 implements AutoCloseable {
     }
   }
 
+  /**
+   * The address clients must use: the connector limited to one worker thread, whose conditional writes are atomic.
+   *
+   * @return {@code http://127.0.0.1:<port>}
+   */
   public URI endpoint() {
     return URI.create("http://127.0.0.1:" + application.getPort());
   }
 
+  /**
+   * The port of {@link #endpoint()}.
+   *
+   * @return the port on 127.0.0.1; the one chosen at start when 0 was asked for
+   */
   public int port() {
     return application.getPort();
   }
 
-  /** A store description for tests: endpoint, region, dummy credentials. */
+  /**
+   * A store description for tests: endpoint, region, dummy credentials.
+   *
+   * @return a store whose clients use this server, path-style, in {@code us-east-1}
+   */
   public TestStore store() {
     return TestStore.embedded(this);
   }
 
+  /** Stops the server and deletes the objects it stored. */
   public void stop() {
     application.stop();
     deleteRecursively(storeRoot);

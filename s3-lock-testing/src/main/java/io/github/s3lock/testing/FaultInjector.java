@@ -101,14 +101,25 @@ public final class FaultInjector implements ExecutionInterceptor {
   private HeldBack heldBack; // guarded by this
   private int injected;
 
-  /** Applies {@code fault} to the next PUT call, or to the next GET call for a read fault (after any queued). */
+  /**
+   * Applies {@code fault} to the next PUT call, or to the next GET call for a read fault (after any queued).
+   *
+   * @param fault the fault; {@link Fault#TORN_READ} and {@link Fault#READ_FAILS_503} wait for a GET, the rest
+   *     for a PUT
+   * @return this injector, to queue more
+   */
   public synchronized FaultInjector next(Fault fault) {
     boolean read = fault == Fault.TORN_READ || fault == Fault.READ_FAILS_503;
     (read ? readQueue : queue).add(fault);
     return this;
   }
 
-  /** While on, PUTs lose their {@code If-None-Match} and {@code If-Match} headers: a store that ignores them. */
+  /**
+   * While on, PUTs lose their {@code If-None-Match} and {@code If-Match} headers: a store that ignores them.
+   *
+   * @param on true to strip the headers from the next PUT on, false to send them again
+   * @return this injector
+   */
   public FaultInjector stripConditions(boolean on) {
     this.stripConditions = on;
     return this;
@@ -117,23 +128,40 @@ public final class FaultInjector implements ExecutionInterceptor {
   /**
    * While on, a GET of a missing key answers 403 AccessDenied instead of 404, as S3 does for a caller without
    * {@code s3:ListBucket} on the bucket.
+   *
+   * @param on true to answer 403 from the next GET on, false to let 404 through again
+   * @return this injector
    */
   public FaultInjector missingAsDenied(boolean on) {
     this.missingAsDenied = on;
     return this;
   }
 
-  /** The client (without this injector) that applies the writes of {@link Fault#LANDS_AFTER_READ_BACK}. */
+  /**
+   * The client (without this injector) that applies the writes of {@link Fault#LANDS_AFTER_READ_BACK}.
+   *
+   * @param client a client of the same store; not null
+   * @return this injector
+   */
   public FaultInjector replayingWith(S3Client client) {
     this.replayer = Objects.requireNonNull(client, "client");
     return this;
   }
 
-  /** Faults applied so far. */
+  /**
+   * Faults applied so far.
+   *
+   * @return how many queued faults a call has taken; each counts once, however many retries it hit
+   */
   public synchronized int injected() {
     return injected;
   }
 
+  /**
+   * Faults not used up yet, so that a test can check that the calls it meant to hit did happen.
+   *
+   * @return the queued faults, plus one while a {@link Fault#LANDS_AFTER_READ_BACK} write has not landed
+   */
   public synchronized int pending() {
     return queue.size() + readQueue.size() + (heldBack == null ? 0 : 1);
   }

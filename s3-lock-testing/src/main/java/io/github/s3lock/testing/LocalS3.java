@@ -25,10 +25,13 @@ public final class LocalS3 implements AutoCloseable {
 
   /** The port when none is given: fixed, so that the printed settings stay valid from one run to the next. */
   public static final int DEFAULT_PORT = 9321;
+  /** The bucket created when none is given. */
   public static final String DEFAULT_BUCKET = "s3lock-local";
   /** S3Mock checks no signature, but the AWS SDK signs every request and needs some credentials to do so. */
   public static final String ACCESS_KEY_ID = "local";
+  /** The secret key that goes with {@link #ACCESS_KEY_ID}; S3Mock accepts any. */
   public static final String SECRET_ACCESS_KEY = "local";
+  /** The region the printed settings name: the SDK needs one to sign, S3Mock ignores it. */
   public static final String REGION = "us-east-1";
 
   private final EmbeddedS3 server;

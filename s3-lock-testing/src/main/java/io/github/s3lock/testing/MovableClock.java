@@ -21,16 +21,30 @@ public final class MovableClock extends Clock {
     this.base = base;
   }
 
-  /** Stands still at {@code start} until moved. */
+  /**
+   * Stands still at {@code start} until moved.
+   *
+   * @param start the instant it shows until the first {@link #advance}
+   * @return a clock that moves only when the test moves it
+   */
   public static MovableClock frozenAt(Instant start) {
     return new MovableClock(InstantSource.fixed(start));
   }
 
-  /** Runs with the system clock, ahead of it by however far it has been moved. */
+  /**
+   * Runs with the system clock, ahead of it by however far it has been moved.
+   *
+   * @return a clock that shows system time (in UTC) until moved
+   */
   public static MovableClock followingSystemTime() {
     return new MovableClock(Clock.systemUTC());
   }
 
+  /**
+   * Moves the clock on; moves add up. Thread-safe, so a test can move it while locks are taken on other threads.
+   *
+   * @param by how far to move it; a negative duration moves it back
+   */
   public void advance(Duration by) {
     offset.updateAndGet(o -> o.plus(by));
   }

@@ -16,7 +16,13 @@ import software.amazon.awssdk.http.SdkHttpResponse;
  */
 public final class RequestCounter implements ExecutionInterceptor {
 
-  /** One request as sent and answered: method and status (0 when no response arrived). */
+  /**
+   * One request as sent and answered: method and status (0 when no response arrived).
+   *
+   * @param method the HTTP method, e.g. {@code PUT}
+   * @param status the status; an injected one when a {@link FaultInjector} was registered after this counter; 0
+   *     when no response arrived
+   */
   public record Request(String method, int status) {
     @Override
     public String toString() {
@@ -51,26 +57,46 @@ public final class RequestCounter implements ExecutionInterceptor {
     return context.httpResponse();
   }
 
+  /**
+   * All requests sent since the counter was registered or last {@link #reset()}.
+   *
+   * @return the number of requests, every retry counted
+   */
   public synchronized int total() {
     return sent.size();
   }
 
+  /**
+   * The requests of one HTTP method since the counter was registered or last {@link #reset()}.
+   *
+   * @param method the method as the SDK names it: {@code GET}, {@code PUT}, {@code DELETE}, ...
+   * @return the number of requests of that method; 0 for a method never sent
+   */
   public synchronized int count(String method) {
     return (int) sent.stream().filter(r -> r.method().equals(method)).count();
   }
 
-  /** Requests by method, e.g. {@code {GET=1, PUT=1}}. */
+  /**
+   * Requests by method, e.g. {@code {GET=1, PUT=1}}.
+   *
+   * @return a new map, sorted by method, without the methods never sent
+   */
   public synchronized Map<String, Integer> byMethod() {
     Map<String, Integer> counts = new TreeMap<>();
     sent.forEach(r -> counts.merge(r.method(), 1, Integer::sum));
     return counts;
   }
 
-  /** The requests in the order sent, e.g. {@code [PUT=412, GET=200]}. */
+  /**
+   * The requests in the order sent, e.g. {@code [PUT=412, GET=200]}.
+   *
+   * @return an unmodifiable copy; later requests do not show in it
+   */
   public synchronized List<Request> requests() {
     return List.copyOf(sent);
   }
 
+  /** Forgets the requests counted so far, e.g. those of a test's setup. */
   public synchronized void reset() {
     sent.clear();
   }

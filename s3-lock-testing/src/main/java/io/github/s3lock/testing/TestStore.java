@@ -52,18 +52,34 @@ public final class TestStore {
         Optional.empty(), StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")));
   }
 
-  /** The embedded, serialized S3Mock shared by this JVM. */
+  /**
+   * The embedded, serialized S3Mock shared by this JVM.
+   *
+   * @return the store of {@link EmbeddedS3#shared()}, which starts on the first call (about 6 s)
+   * @throws IllegalStateException when S3Mock is not on the classpath (the message names the dependency)
+   */
   public static TestStore embedded() {
     return EmbeddedS3.shared().store();
   }
 
-  /** True when {@code <prefix>_ENDPOINT} or {@code <prefix>_REGION} is set. */
+  /**
+   * Whether the environment describes an external store, for a suite to skip itself when it does not.
+   *
+   * @param prefix the variables' prefix, e.g. {@link #RADOSGW}
+   * @return true when {@code <prefix>_ENDPOINT} or {@code <prefix>_REGION} is set
+   */
   public static boolean isConfigured(String prefix) {
     Map<String, String> env = System.getenv();
     return env.containsKey(prefix + "_ENDPOINT") || env.containsKey(prefix + "_REGION");
   }
 
-  /** The external store described by environment variables that start with {@code prefix}. */
+  /**
+   * The external store described by environment variables that start with {@code prefix}.
+   *
+   * @param prefix the variables' prefix, e.g. {@link #RADOSGW}
+   * @return the store; its region defaults to {@code us-east-1}, and path-style to whether an endpoint is set
+   * @throws IllegalStateException when the store is not configured (see {@link #isConfigured})
+   */
   public static TestStore fromEnvironment(String prefix) {
     if (!isConfigured(prefix)) {
       throw new IllegalStateException("Set " + prefix + "_ENDPOINT (and " + prefix
@@ -84,19 +100,39 @@ public final class TestStore {
     return new TestStore(prefix.toLowerCase(Locale.ROOT), endpoint, region, pathStyle, bucket, credentials);
   }
 
-  /** A short name for test reports: {@code embedded-s3mock}, {@code s3lock_radosgw}, ... */
+  /**
+   * A short name for test reports: {@code embedded-s3mock}, {@code s3lock_radosgw}, ...
+   *
+   * @return {@code embedded-s3mock}, or the environment prefix in lower case
+   */
   public String name() {
     return name;
   }
 
+  /**
+   * The endpoint the clients of this store are sent to.
+   *
+   * @return the endpoint; empty for AWS, where the SDK derives it from the region
+   */
   public Optional<URI> endpoint() {
     return endpoint;
   }
 
+  /**
+   * The region the clients of this store sign for.
+   *
+   * @return the region; {@code us-east-1} for the embedded server and when none is configured
+   */
   public Region region() {
     return region;
   }
 
+  /**
+   * Whether the clients of this store put the bucket in the path ({@code endpoint/bucket/key}), not the host name.
+   *
+   * @return true for the embedded server; for an external store, as configured, by default true when it has an
+   *     endpoint
+   */
   public boolean pathStyle() {
     return pathStyle;
   }
@@ -104,6 +140,10 @@ public final class TestStore {
   /**
    * A client builder set up for this store: path-style where needed, and checksums only when an operation
    * requires them (radosgw 16 rejects the SDK's default flexible checksums with 400 XAmzContentSHA256Mismatch).
+   *
+   * @param interceptors registered in this order; a {@link RequestCounter} before a {@link FaultInjector} sees the
+   *     statuses the injector makes up
+   * @return a builder, for a test to set timeouts or retries before it builds the client
    */
   public S3ClientBuilder clientBuilder(ExecutionInterceptor... interceptors) {
     S3ClientBuilder builder = S3Client.builder()
@@ -121,6 +161,12 @@ public final class TestStore {
     return builder;
   }
 
+  /**
+   * A client for this store, as {@link #clientBuilder} sets it up.
+   *
+   * @param interceptors registered in this order, as for {@link #clientBuilder}
+   * @return a new client, which the caller closes
+   */
   public S3Client newClient(ExecutionInterceptor... interceptors) {
     return clientBuilder(interceptors).build();
   }
@@ -128,6 +174,9 @@ public final class TestStore {
   /**
    * A bucket for one test: the configured one, or a new bucket with a unique name. Tests that need isolation
    * within a fixed bucket use a unique key prefix as well.
+   *
+   * @param client a client of this store, which creates the new bucket
+   * @return the bucket's name
    */
   public String newBucket(S3Client client) {
     if (fixedBucket.isPresent()) {
