@@ -8,6 +8,7 @@ import io.github.s3lock.core.S3LockClient;
 import io.github.s3lock.core.S3LockException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.RejectedExecutionException;
 import org.quartz.impl.jdbcjobstore.LockException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,7 +77,7 @@ final class HeldLeases {
    * After a bounded hold, waits until the others have had their chance; by the thread that holds the slot's local
    * lock, so that the node's other threads wait behind it.
    */
-  void awaitTurn(Slot slot, String lockName, long deadlineNanos) throws LockException {
+  void awaitTurn(Slot slot, long deadlineNanos, DeferredInterrupt interrupt) {
     long until;
     synchronized (slot.turn) {
       if (!slot.turn.yielding) {
@@ -85,25 +86,23 @@ final class HeldLeases {
       slot.turn.yielding = false;
       until = slot.turn.yieldUntilNanos;
     }
-    long wait = Math.min(until, deadlineNanos) - System.nanoTime();
-    if (wait <= 0) {
-      return;
-    }
-    try {
-      NANOSECONDS.sleep(wait);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new LockException("Interrupted while waiting for Quartz lock '" + lockName + "'", e);
-    }
+    interrupt.sleepUntil(Math.min(until, deadlineNanos));
   }
 
-  /** Records {@code lease}, just taken through {@code client} by the thread that holds the slot, and renews it. */
-  void hold(Slot slot, S3LockClient client, Lease lease) {
+  /**
+   * Records {@code lease}, just taken through {@code client} by the thread that holds the slot, and renews it. False
+   * when a shutdown has stopped the slot's renewals meanwhile: the caller gives the lease back.
+   */
+  boolean hold(Slot slot, S3LockClient client, Lease lease) {
     long every = settings.renewalIntervalMillis();
     synchronized (slot) {
+      try {
+        slot.renewal = slot.renewer.scheduleWithFixedDelay(() -> renew(slot), every, every, MILLISECONDS);
+      } catch (RejectedExecutionException e) {
+        return false;
+      }
       slot.client = client;
       slot.lease = lease;
-      slot.renewal = slot.renewer.scheduleWithFixedDelay(() -> renew(slot), every, every, MILLISECONDS);
     }
     long now = System.nanoTime();
     synchronized (slot.turn) {
@@ -117,6 +116,7 @@ final class HeldLeases {
       t.handedBack = false;
       t.lastUseNanos = now;
     }
+    return true;
   }
 
   /**
@@ -291,33 +291,49 @@ final class HeldLeases {
   }
 
   /**
-   * See {@link S3Semaphore#close()}: hands back every lease kept between sections (waiting up to a second for a
-   * section still running; if it runs longer, its end hands the lease back), then stops the renewals. Runs before
-   * the S3 client is closed.
+   * A section running at shutdown, or a thread still waiting for the lock (Quartz's scheduler thread, interrupted
+   * by the shutdown, waits on: see {@link DeferredInterrupt}), gets one turn of the node that holds it plus a retry
+   * to finish; after that the slot stops and the waiting thread gives up.
    */
-  void close() {
-    closed = true;
-    for (Slot slot : slots.values()) {
-      LocalLock.Hold hold = null;
-      boolean interrupted = Thread.interrupted();
-      try {
-        hold = slot.local.tryLock(CLOSE_WAIT_MILLIS);
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-      try {
-        if (hold != null) {
-          handBack(slot, false);
-        }
-      } finally {
+  private long closeWaitMillis() {
+    return CLOSE_WAIT_MILLIS + settings.affinityMaxHoldMillis + settings.maxRetryIntervalMillis;
+  }
+
+  /** See {@link S3Semaphore#awaitWaitingThreads()}: takes each slot's local lock once, in turn, and lets it go. */
+  void awaitSections() {
+    try (DeferredInterrupt interrupt = new DeferredInterrupt()) {
+      for (Slot slot : slots.values()) {
+        long deadline = System.nanoTime() + MILLISECONDS.toNanos(closeWaitMillis());
+        LocalLock.Hold hold = slot.local.tryLockUntil(deadline, interrupt);
         if (hold != null) {
           slot.local.unlock(hold);
         }
-        if (interrupted) {
-          Thread.currentThread().interrupt();
-        }
       }
-      slot.renewer.shutdown();
+    }
+  }
+
+  /**
+   * See {@link S3Semaphore#close()}: hands back every lease kept between sections (waiting up to
+   * {@link #closeWaitMillis()} for a section still running or a thread still waiting; a section that runs longer
+   * hands its lease back when it ends), then stops the renewals. Runs before the S3 client is closed.
+   */
+  void close() {
+    closed = true;
+    try (DeferredInterrupt interrupt = new DeferredInterrupt()) {
+      for (Slot slot : slots.values()) {
+        LocalLock.Hold hold = slot.local.tryLockUntil(System.nanoTime() + MILLISECONDS.toNanos(closeWaitMillis()),
+            interrupt);
+        try {
+          if (hold != null) {
+            handBack(slot, false);
+          }
+        } finally {
+          if (hold != null) {
+            slot.local.unlock(hold);
+          }
+        }
+        slot.renewer.shutdown();
+      }
     }
   }
 

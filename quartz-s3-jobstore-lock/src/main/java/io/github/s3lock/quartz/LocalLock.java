@@ -1,6 +1,7 @@
 package io.github.s3lock.quartz;
 
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
+import static java.util.concurrent.TimeUnit.NANOSECONDS;
 
 import java.util.concurrent.Semaphore;
 
@@ -53,6 +54,20 @@ final class LocalLock {
       hold = h;
     }
     return h;
+  }
+
+  /**
+   * Waits until {@code deadlineNanos} (System.nanoTime), through interrupts (see {@link DeferredInterrupt}); returns
+   * the current thread's new hold, or null on timeout.
+   */
+  Hold tryLockUntil(long deadlineNanos, DeferredInterrupt interrupt) {
+    while (true) {
+      try {
+        return tryLock(Math.max(0, NANOSECONDS.toMillis(deadlineNanos - System.nanoTime())));
+      } catch (InterruptedException e) {
+        interrupt.arrived();
+      }
+    }
   }
 
   /** One level deeper; by the owner. */

@@ -101,9 +101,9 @@ final class LockHandlerSettings {
     if (leaseMillis < 1000) {
       throw new LockException("org.quartz.jobStore.lockHandler.leaseMillis must be >= 1000, was " + leaseMillis);
     }
-    if (acquireTimeoutMillis < 0 || maxRetryIntervalMillis < S3Semaphore.FIRST_BACKOFF_MILLIS) {
+    if (acquireTimeoutMillis < 0 || maxRetryIntervalMillis < LeaseWait.FIRST_BACKOFF_MILLIS) {
       throw new LockException("org.quartz.jobStore.lockHandler.acquireTimeoutMillis must be >= 0 and"
-          + " maxRetryIntervalMillis >= " + S3Semaphore.FIRST_BACKOFF_MILLIS);
+          + " maxRetryIntervalMillis >= " + LeaseWait.FIRST_BACKOFF_MILLIS);
     }
     if (affinityMaxHoldMillis < 0 || affinityIdleMillis < 1) {
       throw new LockException("org.quartz.jobStore.lockHandler.affinityMaxHoldMillis must be >= 0 (0: no lease"

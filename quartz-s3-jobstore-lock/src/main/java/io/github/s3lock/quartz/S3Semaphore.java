@@ -1,21 +1,14 @@
 package io.github.s3lock.quartz;
 
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
-import static java.util.concurrent.TimeUnit.NANOSECONDS;
 
-import io.github.s3lock.core.Lease;
 import io.github.s3lock.core.LockListener;
 import io.github.s3lock.core.S3LockClient;
-import io.github.s3lock.core.S3LockException;
 import java.sql.Connection;
-import java.time.Duration;
 import java.time.InstantSource;
-import java.util.concurrent.ThreadLocalRandom;
 import org.quartz.impl.jdbcjobstore.LockException;
 import org.quartz.impl.jdbcjobstore.Semaphore;
 import org.quartz.impl.jdbcjobstore.TablePrefixAware;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -39,12 +32,9 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 public class S3Semaphore implements Semaphore, TablePrefixAware {
 
-  static final long FIRST_BACKOFF_MILLIS = 10;
-
-  private static final Logger log = LoggerFactory.getLogger(S3Semaphore.class);
-
   private final LockHandlerSettings settings = new LockHandlerSettings();
   private final HeldLeases leases = new HeldLeases(settings);
+  private final LeaseWait leaseWait = new LeaseWait(settings, leases);
   private final S3Client givenClient;
   private volatile S3LockClient client;
   private S3Client ownClient; // guarded by this; built here from the properties, so closed here at shutdown
@@ -71,7 +61,7 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
   @Override
   public boolean obtainLock(Connection conn, String lockName) throws LockException {
     if (closed) {
-      throw shutDown(lockName);
+      throw shutDown(lockName, settings.schedName);
     }
     Slot slot = leases.slot(lockName);
     LocalLock.Hold own = slot.local.ofCurrentThread();
@@ -83,103 +73,30 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
       return true;
     }
     long deadline = System.nanoTime() + MILLISECONDS.toNanos(settings.acquireTimeoutMillis);
-    LocalLock.Hold hold;
-    try {
-      hold = slot.local.tryLock(settings.acquireTimeoutMillis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new LockException("Interrupted while waiting for Quartz lock '" + lockName + "'", e);
-    }
-    if (hold == null) {
-      throw new LockException("Timed out after " + settings.acquireTimeoutMillis + " ms waiting for Quartz lock '"
-          + lockName + "': another thread of scheduler '" + settings.schedName + "' in this JVM held it");
-    }
-    boolean held = false;
-    try {
-      if (closed) {
-        throw shutDown(lockName);
-      }
-      if (leases.grantOnKeptLease(slot)) {
-        held = true; // Lease affinity: no request.
-        return true;
-      }
-      leases.awaitTurn(slot, lockName, deadline);
-      acquire(slot, lockName, deadline);
-      held = true;
-      return true;
-    } finally {
-      if (!held) {
-        slot.local.unlock(hold);
-      }
-    }
-  }
-
-  private void acquire(Slot slot, String lockName, long deadline) throws LockException {
-    S3LockClient locks = client();
-    long backoff = FIRST_BACKOFF_MILLIS;
-    S3LockException lastFailure = null;
-    boolean lastLeaseTooShort = false;
-    while (true) {
-      try {
-        var lease = locks.tryAcquire(lockName, settings.clock.instant().plusMillis(settings.leaseMillis));
-        if (lease.isPresent()) {
-          // Judged in store time, as lockUntil is written (S3LockClient.now(): the store's clock in SERVER mode).
-          long leftMillis = Duration.between(locks.now(), lease.get().lockUntil()).toMillis();
-          if (leftMillis >= settings.minimumLeaseLeftMillis()) {
-            leases.hold(slot, locks, lease.get());
-            return;
-          }
-          giveBack(locks, lease.get(), leftMillis);
-          lastLeaseTooShort = true;
-        } else {
-          lastLeaseTooShort = false;
-        }
-        lastFailure = null;
-      } catch (S3LockException e) {
-        if (e.kind() == S3LockException.Kind.INTERRUPTED) {
-          // The core has set the interrupt flag again (and undone an acquiring write that was applied).
-          Thread.currentThread().interrupt();
-          throw new LockException("Interrupted while waiting for Quartz lock '" + lockName + "'", e);
-        }
-        if (e.kind() != S3LockException.Kind.UNAVAILABLE) {
-          throw new LockException("Cannot take Quartz lock '" + lockName + "' of scheduler '" + settings.schedName
-              + "': " + e.getMessage(), e);
-        }
-        lastFailure = e; // Unreachable S3: keep trying until the deadline; Quartz runs nothing meanwhile.
-      }
-      long remainingMillis = NANOSECONDS.toMillis(deadline - System.nanoTime());
-      if (remainingMillis <= 0) {
+    try (DeferredInterrupt interrupt = new DeferredInterrupt()) {
+      LocalLock.Hold hold = slot.local.tryLockUntil(deadline, interrupt);
+      if (hold == null) {
         throw new LockException("Timed out after " + settings.acquireTimeoutMillis + " ms waiting for Quartz lock '"
-            + lockName + "' (s3://" + settings.bucket + "/" + locks.keyFor(lockName) + "): " + (lastFailure != null
-            ? "S3 is unavailable: " + lastFailure.getMessage() : lastLeaseTooShort
-            ? "S3 answered too slowly: each lease arrived with less than " + settings.minimumLeaseLeftMillis()
-                + " ms left" : "another node holds it"), lastFailure);
+            + lockName + "': another thread of scheduler '" + settings.schedName + "' in this JVM held it");
       }
-      // Full jitter, so that the nodes waiting for one release do not all ask at the same moment.
-      long sleep = Math.min(remainingMillis, ThreadLocalRandom.current().nextLong(backoff / 2, backoff + 1));
+      boolean held = false;
       try {
-        Thread.sleep(Math.max(1, sleep));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new LockException("Interrupted while waiting for Quartz lock '" + lockName + "'", e);
+        if (closed && slot.renewer.isShutdown()) {
+          throw shutDown(lockName, settings.schedName);
+        }
+        if (leases.grantOnKeptLease(slot)) {
+          held = true; // Lease affinity: no request.
+          return true;
+        }
+        leases.awaitTurn(slot, deadline, interrupt);
+        leaseWait.acquire(client(), slot, lockName, deadline, interrupt);
+        held = true;
+        return true;
+      } finally {
+        if (!held) {
+          slot.local.unlock(hold);
+        }
       }
-      backoff = Math.min(backoff * 2, settings.maxRetryIntervalMillis);
-    }
-  }
-
-  /**
-   * A lease too short to start a section on (see {@link LockHandlerSettings#minimumLeaseLeftMillis()}): release it,
-   * so that nobody waits for it, and try again as for a held lock.
-   */
-  private void giveBack(S3LockClient locks, Lease lease, long leftMillis) {
-    log.warn("Quartz lock '{}' of scheduler '{}' arrived with {} ms of its {} ms lease left (S3 or this JVM was"
-        + " slow); giving it back and trying again", lease.name(), settings.schedName, leftMillis,
-        settings.leaseMillis);
-    try {
-      locks.release(lease, settings.clock.instant());
-    } catch (S3LockException e) {
-      // It runs out by itself within leftMillis; an interrupt is seen by the backoff that follows.
-      log.debug("Could not give back Quartz lock '{}': {}", lease.name(), e.getMessage());
     }
   }
 
@@ -213,8 +130,16 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
     }
   }
 
-  private LockException shutDown(String lockName) {
-    return new LockException("Cannot take Quartz lock '" + lockName + "': scheduler '" + settings.schedName
+  /**
+   * Waits until the threads that wait for a lock have had it and ended their sections, bounded per lock; by
+   * {@link S3SemaphoreShutdownPlugin} when the scheduler shuts down, before its job store does.
+   */
+  void awaitWaitingThreads() {
+    leases.awaitSections();
+  }
+
+  static LockException shutDown(String lockName, String schedName) {
+    return new LockException("Cannot take Quartz lock '" + lockName + "': scheduler '" + schedName
         + "' has shut down");
   }
 
@@ -249,7 +174,7 @@ public class S3Semaphore implements Semaphore, TablePrefixAware {
     }
     synchronized (this) {
       if (closed) {
-        throw shutDown("any");
+        throw shutDown("any", settings.schedName);
       }
       if (client == null) {
         client = settings.newLockClient(this::newS3Client);

@@ -30,6 +30,8 @@ public class S3SemaphoreShutdownPlugin implements SchedulerPlugin {
   // Weak: a semaphore built without this plugin must not be kept alive by the thread that built it.
   private static final ThreadLocal<WeakReference<S3Semaphore>> BUILT_ON_THIS_THREAD = new ThreadLocal<>();
 
+  private volatile S3Semaphore semaphore;
+
   /** Called by every {@link S3Semaphore} constructor. */
   static void built(S3Semaphore semaphore) {
     BUILT_ON_THIS_THREAD.set(new WeakReference<>(semaphore));
@@ -46,6 +48,7 @@ public class S3SemaphoreShutdownPlugin implements SchedulerPlugin {
           + scheduler.getSchedulerName() + "' has no " + S3Semaphore.class.getName() + " lock handler built with"
           + " it (org.quartz.jobStore.lockHandler.class)");
     }
+    this.semaphore = semaphore;
     scheduler.getListenerManager().addSchedulerListener(new SchedulerListenerSupport() {
       @Override
       public void schedulerShutdown() {
@@ -57,8 +60,17 @@ public class S3SemaphoreShutdownPlugin implements SchedulerPlugin {
   @Override
   public void start() {}
 
+  /**
+   * Too early to close the lock handler (see the class comment), but the last moment before the job store closes
+   * its data source: a thread still waiting for a lock (Quartz's scheduler thread, which {@code shutdown(false)}
+   * does not join) gets it, runs its section with the database still open and ends, instead of failing on a closed
+   * data source after the wait.
+   */
   @Override
   public void shutdown() {
-    // Too early: see the class comment. The listener closes the lock handler.
+    S3Semaphore s = semaphore;
+    if (s != null) {
+      s.awaitWaitingThreads();
+    }
   }
 }

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -208,24 +209,94 @@ abstract class AbstractS3SemaphoreContractTest {
   }
 
   @Test
-  void interruptWhileWaitingThrowsAndKeepsTheInterruptFlag() throws Exception {
-    node("a").obtainLock(null, TRIGGER);
+  void anInterruptDoesNotEndTheWaitAndIsKeptForTheCaller() throws Exception {
+    S3Semaphore a = node("a");
+    a.obtainLock(null, TRIGGER);
     S3Semaphore b = node("b");
+    AtomicInteger attempts = countingAttempts(b);
     AtomicReference<Thread> waiter = new AtomicReference<>();
-
-    CompletableFuture<Boolean> flagKept = CompletableFuture.supplyAsync(() -> {
+    CompletableFuture<Boolean> obtainedWithFlag = CompletableFuture.supplyAsync(() -> {
       waiter.set(Thread.currentThread());
       try {
-        b.obtainLock(null, TRIGGER);
-        return false;
+        return b.obtainLock(null, TRIGGER) && Thread.currentThread().isInterrupted();
       } catch (LockException e) {
-        return Thread.currentThread().isInterrupted() && e.getMessage().contains("Interrupted");
+        throw new IllegalStateException(e);
+      } finally {
+        Thread.interrupted(); // The pool's thread, not ours to leave interrupted.
       }
     });
-    await().until(() -> waiter.get() != null && waiter.get().getState() == Thread.State.TIMED_WAITING);
-    waiter.get().interrupt();
+    await().until(() -> attempts.get() >= 1);
 
-    assertThat(flagKept.get()).isTrue();
+    // As Quartz 2.5 interrupts its scheduler thread at shutdown: the wait goes on (a row lock's would too).
+    waiter.get().interrupt();
+    int atInterrupt = attempts.get();
+    await().until(() -> attempts.get() >= atInterrupt + 2);
+    assertThat(obtainedWithFlag).isNotDone();
+
+    a.releaseLock(TRIGGER);
+    assertThat(obtainedWithFlag.get(30, TimeUnit.SECONDS)).isTrue();
+  }
+
+  @Test
+  void aThreadWaitingAtShutdownGetsTheLockWithinTheDrainAndNothingStartsAfter() throws Exception {
+    S3Semaphore a = node("a");
+    a.obtainLock(null, TRIGGER);
+    S3Semaphore b = node("b");
+    AtomicInteger attempts = countingAttempts(b);
+    CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> {
+      try {
+        boolean obtained = b.obtainLock(null, TRIGGER);
+        b.releaseLock(TRIGGER); // The scheduler thread sees the halt and ends its section at once.
+        return obtained;
+      } catch (LockException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    await().until(() -> attempts.get() >= 1);
+
+    CompletableFuture<Void> shutdown = CompletableFuture.runAsync(b::close);
+    a.releaseLock(TRIGGER);
+
+    assertThat(waiting.get(30, TimeUnit.SECONDS)).isTrue();
+    shutdown.get(30, TimeUnit.SECONDS);
+    assertThat(b.holdsLease(TRIGGER)).isFalse();
+    assertThat(record(TRIGGER).lockUntil()).isBeforeOrEqualTo(Instant.now());
+    assertThatThrownBy(() -> b.obtainLock(null, TRIGGER)).isInstanceOf(LockException.class)
+        .hasMessageContaining("shut down");
+  }
+
+  @Test
+  void aThreadStillWaitingWhenTheShutdownStopsWaitingGivesUpWithoutTakingTheLock() throws Exception {
+    S3Semaphore a = node("a");
+    a.obtainLock(null, TRIGGER);
+    S3Semaphore b = node("b");
+    b.setAffinityMaxHoldMillis(0); // The shortest drain: one second and a retry.
+    AtomicInteger attempts = countingAttempts(b);
+    CompletableFuture<String> waiting = CompletableFuture.supplyAsync(() -> {
+      try {
+        return "obtained: " + b.obtainLock(null, TRIGGER);
+      } catch (LockException e) {
+        return e.getMessage();
+      }
+    });
+    await().until(() -> attempts.get() >= 1);
+
+    b.close();
+
+    assertThat(waiting.get(30, TimeUnit.SECONDS)).contains("has shut down");
+    a.releaseLock(TRIGGER);
+    assertThat(b.holdsLease(TRIGGER)).isFalse();
+  }
+
+  private static AtomicInteger countingAttempts(S3Semaphore semaphore) {
+    AtomicInteger attempts = new AtomicInteger();
+    semaphore.setLockListener(new LockListener() {
+      @Override
+      public void attempted(String lockName, AttemptOutcome outcome, Duration latency) {
+        attempts.incrementAndGet();
+      }
+    });
+    return attempts;
   }
 
   @Test

@@ -3,6 +3,11 @@ package io.github.s3lock.quartz;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.github.s3lock.core.Lease;
 import io.github.s3lock.core.LockRecord;
 import io.github.s3lock.core.S3LockClient;
 import io.github.s3lock.testing.TestStore;
@@ -13,6 +18,9 @@ import java.util.Date;
 import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,6 +33,8 @@ import org.quartz.Trigger;
 import org.quartz.TriggerBuilder;
 import org.quartz.impl.SchedulerRepository;
 import org.quartz.impl.StdSchedulerFactory;
+import org.quartz.listeners.SchedulerListenerSupport;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -127,9 +137,51 @@ class QuartzClusterTest {
     assertThat(MonitoredS3Semaphore.maxHolders()).isEqualTo(1);
   }
 
+  @Test
+  void aSchedulerShutDownWhileItsThreadWaitsForTheLockLogsNoError() throws Exception {
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    logged.start();
+    root.addAppender(logged);
+    try (S3Client s3 = TestStore.embedded().newClient()) {
+      Scheduler b = node("node-b", MonitoredS3Semaphore.class);
+      CountDownLatch shuttingDown = new CountDownLatch(1);
+      b.getListenerManager().addSchedulerListener(new SchedulerListenerSupport() {
+        @Override
+        public void schedulerShuttingdown() {
+          shuttingDown.countDown(); // Quartz 2.5 has just interrupted the scheduler thread (QuartzSchedulerThread.halt).
+        }
+      });
+      b.start();
+      // Another node takes TRIGGER_ACCESS once b has handed it back; b's scheduler thread then waits for it.
+      S3LockClient other = S3LockClient.builder().s3Client(s3).bucket(bucket)
+          .keyPrefix("quartz-locks/", instanceName, "QRTZ_").lockedBy("node-a").probe(false).build();
+      Lease held = await().atMost(Duration.ofSeconds(60))
+          .until(() -> other.tryAcquire("TRIGGER_ACCESS", Instant.now().plusSeconds(60)).orElse(null), l -> l != null);
+      int requests = MonitoredS3Semaphore.REQUESTS.total();
+      await().atMost(Duration.ofSeconds(60)).until(() -> MonitoredS3Semaphore.REQUESTS.total() >= requests + 2);
+
+      CompletableFuture<Void> shutdown = CompletableFuture.runAsync(() -> {
+        try {
+          b.shutdown(false);
+        } catch (SchedulerException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      assertThat(shuttingDown.await(30, TimeUnit.SECONDS)).isTrue();
+      other.release(held, Instant.now());
+      shutdown.get(30, TimeUnit.SECONDS);
+      await().atMost(Duration.ofSeconds(30)).until(() -> Thread.getAllStackTraces().keySet().stream()
+          .noneMatch(t -> t.getName().equals(instanceName + "_QuartzSchedulerThread")));
+    } finally {
+      root.detachAppender(logged);
+    }
+    assertThat(logged.list).noneSatisfy(e -> assertThat(e.getLevel()).isEqualTo(Level.ERROR));
+  }
+
   private LockRecord record(String lockName) {
     try (S3Client s3 = TestStore.embedded().newClient()) {
-      return S3LockClient.builder().s3Client(s3).bucket(bucket).keyPrefix("quartz-locks/" + instanceName + "/QRTZ_/")
+      return S3LockClient.builder().s3Client(s3).bucket(bucket).keyPrefix("quartz-locks/", instanceName, "QRTZ_")
           .probe(false).build().read(lockName).orElseThrow();
     }
   }
@@ -154,6 +206,8 @@ class QuartzClusterTest {
     p.setProperty("org.quartz.scheduler.instanceName", instanceName);
     p.setProperty("org.quartz.scheduler.instanceId", instanceId);
     p.setProperty("org.quartz.threadPool.threadCount", "4");
+    // The shortest Quartz allows: with no trigger due, the scheduler thread asks for TRIGGER_ACCESS about every second.
+    p.setProperty("org.quartz.scheduler.idleWaitTime", "1000");
     p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
     p.setProperty("org.quartz.jobStore.driverDelegateClass", "org.quartz.impl.jdbcjobstore.StdJDBCDelegate");
     p.setProperty("org.quartz.jobStore.dataSource", dataSource);
