@@ -2,6 +2,7 @@ package io.github.s3lock.core;
 
 import io.github.s3lock.core.KnownVersions.Version;
 import io.github.s3lock.core.LockObjects.Resolution;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -44,6 +45,36 @@ final class LeaseRewrites {
   /** Whether the last release or extend of this lease's acquisition failed without an answer. */
   boolean uncertain(Lease lease) {
     return uncertain.contains(lease.record().owner());
+  }
+
+  /** See {@link S3LockClient#release}: {@code lockUntil} in local time. */
+  boolean release(Lease lease, Instant lockUntil) {
+    // An executor's shutdownNow() during a deploy interrupts the task's thread just before ShedLock unlocks, and
+    // the SDK aborts any request of an interrupted thread: the lock would stay held for lockAtMostFor. So the
+    // interrupt is put aside for the release (and for one that arrives during it) and handed back afterwards.
+    boolean interrupted = Thread.interrupted();
+    try {
+      for (int attempt = 1; ; attempt++) {
+        try {
+          Instant now = objects.clock.now();
+          Instant until = objects.clock.toStore(lockUntil);
+          boolean released = rewrite(lease, until.isAfter(now) ? until : now, "release").isPresent();
+          if (released) {
+            listener.released(lease.name(), Duration.between(lease.record().lockedAt(), now));
+          }
+          return released;
+        } catch (S3LockException e) {
+          if (e.kind() != S3LockException.Kind.INTERRUPTED || attempt == Acquisition.MAX_WRITES_PER_ATTEMPT) {
+            throw e;
+          }
+          interrupted |= Thread.interrupted();
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   Optional<Lease> rewrite(Lease lease, Instant lockUntil, String operation) {

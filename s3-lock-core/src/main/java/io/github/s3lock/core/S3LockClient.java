@@ -88,32 +88,7 @@ public final class S3LockClient {
    * @throws S3LockException of kind UNAVAILABLE when the store kept failing: the lease is then still held
    */
   public boolean release(Lease lease, Instant lockUntil) {
-    // An executor's shutdownNow() during a deploy interrupts the task's thread just before ShedLock unlocks, and
-    // the SDK aborts any request of an interrupted thread: the lock would stay held for lockAtMostFor. So the
-    // interrupt is put aside for the release (and for one that arrives during it) and handed back afterwards.
-    boolean interrupted = Thread.interrupted();
-    try {
-      for (int attempt = 1; ; attempt++) {
-        try {
-          Instant now = objects.clock.now();
-          Instant until = objects.clock.toStore(lockUntil);
-          boolean released = rewrites.rewrite(lease, until.isAfter(now) ? until : now, "release").isPresent();
-          if (released) {
-            listener.released(lease.name(), Duration.between(lease.record().lockedAt(), now));
-          }
-          return released;
-        } catch (S3LockException e) {
-          if (e.kind() != S3LockException.Kind.INTERRUPTED || attempt == Acquisition.MAX_WRITES_PER_ATTEMPT) {
-            throw e;
-          }
-          interrupted |= Thread.interrupted();
-        }
-      }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    return rewrites.release(lease, lockUntil);
   }
 
   /**
