@@ -13,7 +13,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import net.javacrumbs.shedlock.core.LockConfiguration;
 import net.javacrumbs.shedlock.core.LockProvider;
 import net.javacrumbs.shedlock.core.SimpleLock;
-import net.javacrumbs.shedlock.spring.annotation.EnableSchedulerLock;
 import net.javacrumbs.shedlock.spring.annotation.SchedulerLock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
@@ -21,7 +20,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.scheduling.annotation.EnableScheduling;
+import org.springframework.context.annotation.Import;
 import org.springframework.scheduling.annotation.Scheduled;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -38,22 +37,11 @@ class ShedLockOnSpringBootThreeRadosgwTest {
   static final Duration WAIT = Duration.ofSeconds(60);
 
   @Configuration
-  @EnableScheduling
-  @EnableSchedulerLock(defaultLockAtMostFor = "PT30S")
+  @Import(SchedulerLockApplication.class)
   static class App {
     @Bean
     TestStore store() {
       return TestStore.fromEnvironment(TestStore.RADOSGW);
-    }
-
-    @Bean
-    RequestCounter requestCounter() {
-      return new RequestCounter();
-    }
-
-    @Bean
-    FaultInjector faultInjector() {
-      return new FaultInjector();
     }
 
     @Bean(destroyMethod = "close")

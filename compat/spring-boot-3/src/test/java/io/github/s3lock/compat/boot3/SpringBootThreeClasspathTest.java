@@ -9,15 +9,14 @@ import io.github.s3lock.testing.RequestCounter;
 import io.github.s3lock.testing.TestStore;
 import java.net.URI;
 import net.javacrumbs.shedlock.core.LockProvider;
-import net.javacrumbs.shedlock.spring.annotation.EnableSchedulerLock;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootVersion;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.core.SpringVersion;
-import org.springframework.scheduling.annotation.EnableScheduling;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -32,19 +31,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 class SpringBootThreeClasspathTest {
 
   @Configuration
-  @EnableScheduling
-  @EnableSchedulerLock(defaultLockAtMostFor = "PT30S")
+  @Import(SchedulerLockApplication.class)
   static class App {
-    @Bean
-    RequestCounter requestCounter() {
-      return new RequestCounter();
-    }
-
-    @Bean
-    FaultInjector faultInjector() {
-      return new FaultInjector();
-    }
-
     @Bean
     S3Client s3Client(RequestCounter counter, FaultInjector faults) {
       return S3Client.builder()
