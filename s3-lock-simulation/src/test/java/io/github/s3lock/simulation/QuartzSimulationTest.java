@@ -2,6 +2,7 @@ package io.github.s3lock.simulation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.s3lock.quartz.QuartzTestHooks;
 import io.github.s3lock.quartz.S3Semaphore;
 import java.io.IOException;
 
@@ -11,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.quartz.impl.jdbcjobstore.LockException;
@@ -50,10 +53,19 @@ class QuartzSimulationTest {
   private static final long[] MAX_HOLDS = {0, 300, 1000};
   private static final long[] IDLES = {20, 100};
 
+  /** Interrupts that reached a thread while it was in obtainLock (Quartz 2.5 interrupts at every shutdown). */
+  private static final AtomicInteger INTERRUPTS = new AtomicInteger();
+  /** obtainLock calls that an interrupt ended: none may, since the wait goes on as a row lock's does. */
+  private static final AtomicInteger ENDED_BY_INTERRUPT = new AtomicInteger();
+  private static final AtomicInteger SHUTDOWNS = new AtomicInteger();
+
   @ParameterizedTest(name = "{0} time, {1} ms lease")
   @CsvSource({"CLIENT, 1000", "SERVER, 1000", "SERVER, 4000"})
   void s3SemaphoreKeepsTheInvariantsUnderFaults(String timeMode, long leaseMillis) throws InterruptedException {
     RealTimeline time = new RealTimeline();
+    INTERRUPTS.set(0);
+    ENDED_BY_INTERRUPT.set(0);
+    SHUTDOWNS.set(0);
     Random seeds = new Random(SEED);
     boolean server = timeMode.equals("SERVER");
     FaultPlan faults = new FaultPlan(new Random(seeds.nextLong()), FaultPlan.Rates.hostile(server ? 450 : 1500));
@@ -83,14 +95,17 @@ class QuartzSimulationTest {
     QuartzSections.Verdict sections = QuartzSections.check(history, writes, time.start(), server, serverOffset,
         Timeline.millis(5), Timeline.millis(2 * (leaseMillis / 3)), end);
     System.out.printf("Quartz S3Semaphore, %s time, %d ms lease, seed %d: %d sections (%d on a kept lease), %d"
-        + " requests, %d crashes, faults %s, exceptions %s, violations %d + %d%n", timeMode, leaseMillis, SEED,
-        sections.sections(), localGrants, faults.requests(), verdict.crashes(), faults.injected(),
-        verdict.exceptions(), verdict.violationCount(), sections.violations().size());
+        + " requests, %d crashes, %d clean shutdowns, %d interrupts in obtainLock (%d ended it), faults %s,"
+        + " exceptions %s, violations %d + %d%n", timeMode, leaseMillis, SEED, sections.sections(), localGrants,
+        faults.requests(), verdict.crashes(), SHUTDOWNS.get(), INTERRUPTS.get(), ENDED_BY_INTERRUPT.get(),
+        faults.injected(), verdict.exceptions(), verdict.violationCount(), sections.violations().size());
     assertThat(verdict.violations()).as("%s time, seed %d (real threads: not replayable)", timeMode, SEED).isEmpty();
     assertThat(sections.violations()).as("%s time, seed %d (real threads: not replayable)", timeMode, SEED)
         .isEmpty();
     // Server time adds a one-second margin to every takeover, so that mode completes far fewer cycles.
     assertThat(sections.sections()).as("lock cycles").isGreaterThan(20);
+    assertThat(INTERRUPTS.get()).as("interrupts generated").isPositive();
+    assertThat(ENDED_BY_INTERRUPT.get()).as("obtainLock calls an interrupt ended").isZero();
     if (!(server && leaseMillis < 3000)) {
       assertThat(localGrants).as("sections on a kept lease").isPositive();
     }
@@ -112,10 +127,24 @@ class QuartzSimulationTest {
       semaphore.setTimeMode(timeMode);
       semaphore.setLockedBy("node-" + node);
       long workerSeed = r.nextLong();
+      AtomicBoolean shutDown = new AtomicBoolean();
       Thread other = new Thread(() -> work(node, new Random(workerSeed), time, http, partition, semaphore, history,
-          leaseMillis, end));
+          leaseMillis, end, shutDown, false));
       other.start();
-      work(node, r, time, http, partition, semaphore, history, leaseMillis, end);
+      if (work(node, r, time, http, partition, semaphore, history, leaseMillis, end, shutDown, true)) {
+        // A clean shutdown while the other thread may be waiting for a lock: it gets it within a turn, or gives
+        // up taking nothing.
+        SHUTDOWNS.incrementAndGet();
+        shutDown.set(true);
+        other.interrupt(); // As Quartz 2.5's halt() does.
+        QuartzTestHooks.shutDown(semaphore);
+        try {
+          other.join(); // Its loop ends with the cycle it is in; the node then restarts as after a crash.
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
       http.crash();
       try {
         other.join();
@@ -169,25 +198,39 @@ class QuartzSimulationTest {
     }
   }
 
-  /** Lock cycles until the node crashes (returns then) or the run ends. */
-  private static void work(int node, Random r, RealTimeline time, SimHttpClient http, Partition partition,
-      S3Semaphore semaphore, History history, long leaseMillis, long end) {
-    while (time.nanos() < end && !http.crashed()) {
+  /**
+   * Lock cycles until the node crashes, shuts down or the run ends. True when this thread decided on a clean
+   * shutdown (only {@code mayShutDown} threads do).
+   */
+  private static boolean work(int node, Random r, RealTimeline time, SimHttpClient http, Partition partition,
+      S3Semaphore semaphore, History history, long leaseMillis, long end, AtomicBoolean shutDown,
+      boolean mayShutDown) {
+    while (time.nanos() < end && !http.crashed() && !shutDown.get()) {
       String name = LOCKS[r.nextInt(LOCKS.length)];
       History.Call acquire = history.begin(node, name, History.Kind.ACQUIRE);
+      // Before the call (delay 0) or while it waits: most calls end within a few ms (a kept lease, a free lock).
+      Interrupter interrupter = r.nextDouble() < 0.2 ? new Interrupter(time, r.nextInt(20)) : null;
       try {
         semaphore.obtainLock(null, name);
         history.end(acquire, History.Outcome.SUCCESS);
       } catch (LockException e) {
         history.threw(acquire, e);
+        if (String.valueOf(e.getMessage()).contains("Interrupted")) {
+          ENDED_BY_INTERRUPT.incrementAndGet();
+        }
         continue;
+      } finally {
+        if (interrupter != null && interrupter.disarm()) {
+          INTERRUPTS.incrementAndGet();
+        }
+        Thread.interrupted(); // Quartz's threads carry on after an interrupt they did not ask for.
       }
       History.Holding holding = history.holding(acquire);
       double roll = r.nextDouble();
       if (roll < 0.005) {
         history.crashed(holding);
         http.crash(); // the process is gone: no renewal, no release
-        return;
+        return false;
       }
       if (roll < 0.01) {
         // Cut off from S3 for longer than a lease, while this node's threads go on working.
@@ -205,7 +248,39 @@ class QuartzSimulationTest {
       History.Call release = history.begin(node, name, History.Kind.RELEASE);
       semaphore.releaseLock(name);
       history.end(release, History.Outcome.UNREPORTED);
+      if (mayShutDown && r.nextDouble() < 0.03) {
+        return true;
+      }
       time.sleep(Timeline.millis(r.nextInt(20)));
+    }
+    return false;
+  }
+
+  /** Interrupts the calling thread after a delay, unless disarmed first; as Quartz's halt() does, at any moment. */
+  private static final class Interrupter {
+    private final Thread target = Thread.currentThread();
+    private boolean armed = true; // guarded by this
+    private boolean fired; // guarded by this
+
+    Interrupter(RealTimeline time, int delayMillis) {
+      if (delayMillis == 0) {
+        fire();
+      } else {
+        time.later("interrupter", Timeline.millis(delayMillis), this::fire);
+      }
+    }
+
+    private synchronized void fire() {
+      if (armed) {
+        fired = true;
+        target.interrupt();
+      }
+    }
+
+    /** Stops it; true when the interrupt had been delivered (during the call). */
+    synchronized boolean disarm() {
+      armed = false;
+      return fired;
     }
   }
 }
