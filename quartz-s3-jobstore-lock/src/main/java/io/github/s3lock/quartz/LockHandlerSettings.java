@@ -111,9 +111,17 @@ final class LockHandlerSettings {
     }
     TimeMode mode;
     try {
-      mode = TimeMode.valueOf(timeMode.trim().toUpperCase(Locale.ROOT));
+      mode = TimeMode.valueOf(String.valueOf(timeMode).trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new LockException("org.quartz.jobStore.lockHandler.timeMode must be CLIENT or SERVER, was " + timeMode);
+    }
+    if (lockedBy != null && lockedBy.isBlank()) {
+      throw new LockException("org.quartz.jobStore.lockHandler.lockedBy must not be blank: leave it out for the"
+          + " default (host/pid), or name the node");
+    }
+    if (keyPrefix == null) {
+      throw new LockException("org.quartz.jobStore.lockHandler.keyPrefix must not be null: leave it out for the"
+          + " default (quartz-locks/), or use an empty value for none");
     }
     try {
       return S3LockClient.builder()

@@ -761,4 +761,17 @@ abstract class AbstractS3SemaphoreContractTest {
         .isInstanceOf(LockException.class)
         .hasMessageContaining("org.quartz.jobStore.lockHandler.bucket is required");
   }
+
+  @Test
+  void aMissingTimeModeOrABlankLockedByFailsNamingTheProperty() {
+    S3Semaphore noMode = node("a");
+    noMode.setTimeMode(null);
+    assertThatThrownBy(() -> noMode.obtainLock(null, TRIGGER)).isInstanceOf(LockException.class)
+        .hasMessageContaining("org.quartz.jobStore.lockHandler.timeMode must be CLIENT or SERVER, was null");
+
+    S3Semaphore blank = node("b");
+    blank.setLockedBy(" ");
+    assertThatThrownBy(() -> blank.obtainLock(null, TRIGGER)).isInstanceOf(LockException.class)
+        .hasMessageContaining("org.quartz.jobStore.lockHandler.lockedBy must not be blank");
+  }
 }
