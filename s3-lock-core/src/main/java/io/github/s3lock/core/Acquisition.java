@@ -3,11 +3,7 @@ package io.github.s3lock.core;
 import io.github.s3lock.core.KnownVersions.Version;
 import io.github.s3lock.core.LockObjects.Resolution;
 import java.time.Instant;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
 
@@ -23,8 +19,6 @@ final class Acquisition {
   /** Conditional writes per attempt before reporting "not acquired" under contention. */
   static final int MAX_WRITES_PER_ATTEMPT = 3;
 
-  private static final int MAX_ORPHANED_NONCES = 256;
-
   private final LockObjects objects;
   private final String lockedBy;
 
@@ -34,13 +28,7 @@ final class Acquisition {
    * Only we write records with these nonces, so a record carrying one is free for us to take over at once
    * instead of after its lockUntil. Bounded: a forgotten nonce costs one lease of waiting, not safety.
    */
-  private final Set<String> orphaned = Collections.synchronizedSet(Collections.newSetFromMap(
-      new LinkedHashMap<>(16, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-          return size() > MAX_ORPHANED_NONCES;
-        }
-      }));
+  private final OwnerNonces orphaned = new OwnerNonces();
 
   Acquisition(LockObjects objects, String lockedBy) {
     this.objects = objects;

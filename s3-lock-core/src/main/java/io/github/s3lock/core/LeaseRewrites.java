@@ -4,11 +4,7 @@ import io.github.s3lock.core.KnownVersions.Version;
 import io.github.s3lock.core.LockObjects.Resolution;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,13 +25,7 @@ final class LeaseRewrites {
    * have been applied (a later lockUntil under an ETag we never saw). Bounded; a forgotten nonce only means that
    * extend trusts the lease's own lockUntil again.
    */
-  private final Set<String> uncertain = Collections.synchronizedSet(Collections.newSetFromMap(
-      new LinkedHashMap<>(16, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-          return size() > 256;
-        }
-      }));
+  private final OwnerNonces uncertain = new OwnerNonces();
 
   LeaseRewrites(LockObjects objects, LockListener listener) {
     this.objects = objects;
