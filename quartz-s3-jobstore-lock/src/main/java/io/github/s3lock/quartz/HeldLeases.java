@@ -295,16 +295,16 @@ final class HeldLeases {
    * by the shutdown, waits on: see {@link DeferredInterrupt}), gets one turn of the node that holds it plus a retry
    * to finish; after that the slot stops and the waiting thread gives up.
    */
-  private long closeWaitMillis() {
-    return CLOSE_WAIT_MILLIS + settings.affinityMaxHoldMillis + settings.maxRetryIntervalMillis;
+  private long drainDeadlineNanos() {
+    return System.nanoTime()
+        + MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS + settings.affinityMaxHoldMillis + settings.maxRetryIntervalMillis);
   }
 
   /** See {@link S3Semaphore#awaitWaitingThreads()}: takes each slot's local lock once, in turn, and lets it go. */
   void awaitSections() {
     try (DeferredInterrupt interrupt = new DeferredInterrupt()) {
       for (Slot slot : slots.values()) {
-        long deadline = System.nanoTime() + MILLISECONDS.toNanos(closeWaitMillis());
-        LocalLock.Hold hold = slot.local.tryLockUntil(deadline, interrupt);
+        LocalLock.Hold hold = slot.local.tryLockUntil(drainDeadlineNanos(), interrupt);
         if (hold != null) {
           slot.local.unlock(hold);
         }
@@ -313,16 +313,15 @@ final class HeldLeases {
   }
 
   /**
-   * See {@link S3Semaphore#close()}: hands back every lease kept between sections (waiting up to
-   * {@link #closeWaitMillis()} for a section still running or a thread still waiting; a section that runs longer
-   * hands its lease back when it ends), then stops the renewals. Runs before the S3 client is closed.
+   * See {@link S3Semaphore#close()}: hands back every lease kept between sections (waiting until
+   * {@link #drainDeadlineNanos()} for a section still running or a thread still waiting; a section that runs
+   * longer hands its lease back when it ends), then stops the renewals. Runs before the S3 client is closed.
    */
   void close() {
     closed = true;
     try (DeferredInterrupt interrupt = new DeferredInterrupt()) {
       for (Slot slot : slots.values()) {
-        LocalLock.Hold hold = slot.local.tryLockUntil(System.nanoTime() + MILLISECONDS.toNanos(closeWaitMillis()),
-            interrupt);
+        LocalLock.Hold hold = slot.local.tryLockUntil(drainDeadlineNanos(), interrupt);
         try {
           if (hold != null) {
             handBack(slot, false);
